@@ -1,0 +1,61 @@
+/**
+ * Every error code the platform answers with. The gateway maps each to an HTTP
+ * status in one table; clients may rely on the codes, not on the messages.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL: 'INTERNAL',
+  RPC_TIMEOUT: 'RPC.TIMEOUT',
+  SERVICE_UNAVAILABLE: 'SERVICE.UNAVAILABLE',
+  PRODUCT_NOT_FOUND: 'PRODUCT.NOT_FOUND',
+  PRODUCT_SLUG_TAKEN: 'PRODUCT.SLUG_TAKEN',
+  STOCK_INSUFFICIENT: 'STOCK.INSUFFICIENT',
+  ORDER_NOT_FOUND: 'ORDER.NOT_FOUND',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** What crosses the wire when an RPC handler fails. */
+export interface RpcErrorPayload {
+  code: ErrorCode;
+  message: string;
+  correlationId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** An expected, coded failure of a business rule; safe to show to the caller. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  toPayload(correlationId?: string): RpcErrorPayload {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(correlationId ? { correlationId } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+
+  static fromPayload(p: RpcErrorPayload): DomainError {
+    return new DomainError(p.code, p.message, p.details);
+  }
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCodes));
+
+export function isRpcErrorPayload(value: unknown): value is RpcErrorPayload {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['code'] === 'string' && KNOWN_CODES.has(v['code']) && typeof v['message'] === 'string';
+}

@@ -1,0 +1,25 @@
+import type { ProductCreated } from './product.js';
+
+/** Every domain event type and its payload. */
+export interface EventMap {
+  'product.created': ProductCreated;
+}
+export type EventType = keyof EventMap;
+
+/** One topic per aggregate; the record key is the aggregate id. */
+export const EVENT_TOPICS = {
+  'product.created': 'catalog.events',
+} as const satisfies Record<EventType, string>;
+
+export type EventTopic = (typeof EVENT_TOPICS)[EventType];
+
+export const ALL_EVENT_TOPICS: readonly string[] = [...new Set(Object.values(EVENT_TOPICS))];
+
+export function topicOf(type: EventType): EventTopic {
+  return EVENT_TOPICS[type];
+}
+
+/** Where events that keep failing in a consumer group end up. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlt`;
+}

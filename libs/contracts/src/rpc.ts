@@ -1,0 +1,28 @@
+import type { CreateProduct, GetProduct, ListProducts, Page, ProductSnapshotView, ProductView } from './product.js';
+
+/**
+ * Every request/reply pattern, its request and its response. A pattern's
+ * prefix names the service that answers it (`product.get` -> queue
+ * `product.rpc`), so senders and handlers cannot drift apart.
+ */
+export interface RpcMap {
+  'product.get': { request: GetProduct; response: ProductView };
+  'product.list': { request: ListProducts; response: Page<ProductView> };
+  'product.create': { request: CreateProduct; response: ProductView };
+  'cart.productSnapshot': { request: { productId: string }; response: ProductSnapshotView | null };
+}
+
+export type RpcPattern = keyof RpcMap;
+export type RpcRequest<P extends RpcPattern> = RpcMap[P]['request'];
+export type RpcResponse<P extends RpcPattern> = RpcMap[P]['response'];
+
+/** The service that answers a pattern: the part before the first dot. */
+export function rpcTarget(pattern: string): string {
+  const dot = pattern.indexOf('.');
+  if (dot <= 0) throw new Error(`RPC pattern "${pattern}" does not name its service`);
+  return pattern.slice(0, dot);
+}
+
+export function rpcQueue(service: string): string {
+  return `${service}.rpc`;
+}

@@ -1,0 +1,3 @@
+export * from './database.options.js';
+export * from './database.module.js';
+export * from './database.health.js';

@@ -1,0 +1,96 @@
+import { Logger } from '@nestjs/common';
+import { ServerKafka } from '@nestjs/microservices';
+import { ALL_EVENT_TOPICS, deadLetterTopic } from '@shop/contracts';
+import { Kafka, type Producer, logLevel } from 'kafkajs';
+import { EventPublisher } from '../events/event-publisher.js';
+import type { EventRecord } from '../in-process/in-process.broker.js';
+import type { MessagingOptions } from '../options.js';
+
+const logger = new Logger('Kafka');
+
+function kafkaLogCreator() {
+  return ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+    const { message, ...extra } = log;
+    if (level <= logLevel.ERROR) logger.error({ msg: message, ...extra });
+    else if (level === logLevel.WARN) logger.warn({ msg: message, ...extra });
+  };
+}
+
+/**
+ * The service's consumer group on Kafka (group id = service name): one
+ * consumer per instance, partitions shared among instances, offsets committed
+ * after the handler returns (at least once).
+ */
+export function createKafkaEventServer(options: MessagingOptions): ServerKafka {
+  return new ServerKafka({
+    client: { clientId: options.service, brokers: options.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator },
+    consumer: { groupId: options.service, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false },
+    subscribe: { fromBeginning: true },
+    postfixId: '',
+    run: { autoCommit: true },
+  });
+}
+
+/** Creates every event topic and its dead-letter topic; existing ones are kept. */
+export async function ensureKafkaTopics(brokers: string[], partitions = 3): Promise<void> {
+  const admin = new Kafka({ clientId: 'shop-admin', brokers, logLevel: logLevel.ERROR }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = ALL_EVENT_TOPICS.flatMap((t) => [t, deadLetterTopic(t)]).filter((t) => !existing.has(t));
+    if (wanted.length) {
+      await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Publishes with an idempotent producer and acks from all in-sync replicas;
+ * one request in flight keeps records of one key in order.
+ */
+export class KafkaEventPublisher extends EventPublisher {
+  private readonly producer: Producer;
+  private connected = false;
+  private connecting?: Promise<void>;
+
+  constructor(options: MessagingOptions) {
+    super();
+    const kafka = new Kafka({ clientId: `${options.service}-publisher`, brokers: options.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  async publish(records: EventRecord[]): Promise<void> {
+    if (!records.length) return;
+    await this.connect();
+    const byTopic = new Map<string, EventRecord[]>();
+    for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic,
+        messages: list.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers })),
+      })),
+    });
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  async close(): Promise<void> {
+    this.connecting = undefined;
+    await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,138 @@
+import { Logger } from '@nestjs/common';
+import { type Envelope, type JobMap, type JobQueueName, MessageHeaders, createEnvelope, isEnvelope } from '@shop/contracts';
+import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { MessageContextStore } from '../context.js';
+import { type JobHandler, JobQueue, deadLetterQueueName, retryDelay, retryQueueName } from '../jobs/job-queue.js';
+import type { MessagingMetrics } from '../metrics.js';
+import type { MessagingOptions } from '../options.js';
+import { envelopeHeaders } from './rmq-rpc.js';
+
+/**
+ * Work queues on RabbitMQ. Each queue is a quorum queue (replicated, durable);
+ * publishes wait for the broker's confirm; a failed job is re-published to a
+ * per-attempt delay queue (a TTL, then dead-lettered back to the work queue)
+ * and acknowledged only after that publish is confirmed; after the last
+ * attempt it goes to `<queue>.dlq` with its error.
+ */
+export class RmqJobQueue extends JobQueue {
+  private readonly logger = new Logger('RmqJobQueue');
+  private readonly connection: AmqpConnectionManager;
+  private readonly publisher: ChannelWrapper;
+  private readonly consumers: ChannelWrapper[] = [];
+  private readonly declared = new Set<string>();
+
+  constructor(
+    private readonly options: MessagingOptions,
+    private readonly metrics: MessagingMetrics,
+  ) {
+    super();
+    this.connection = amqp.connect([options.rabbitmqUrl], { connectionOptions: { noDelay: true } });
+    this.connection.on('disconnect', ({ err }: { err?: Error }) => this.logger.warn({ msg: 'RabbitMQ disconnected', err: err?.message }));
+    this.publisher = this.connection.createChannel({ json: false, confirm: true });
+  }
+
+  private async topology(channel: Channel | ConfirmChannel, queue: string): Promise<void> {
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    for (let next = 2; next <= this.options.jobMaxAttempts; next++) {
+      await channel.assertQueue(retryQueueName(queue, next), {
+        durable: true,
+        arguments: {
+          'x-message-ttl': retryDelay(this.options.jobRetryDelayMs, next),
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': queue,
+        },
+      });
+    }
+  }
+
+  private async declare(queue: string): Promise<void> {
+    if (this.declared.has(queue)) return;
+    await this.publisher.addSetup((ch: ConfirmChannel) => this.topology(ch, queue));
+    this.declared.add(queue);
+  }
+
+  private async send(queue: string, envelope: Envelope, headers: Record<string, string | number>): Promise<void> {
+    await this.publisher.sendToQueue(queue, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: envelope.id,
+      headers: { ...envelopeHeaders(envelope), ...headers },
+    });
+  }
+
+  async enqueue<Q extends JobQueueName>(queue: Q, job: JobMap[Q]): Promise<string> {
+    await this.declare(queue);
+    const envelope = createEnvelope(queue, job, MessageContextStore.origin());
+    await this.send(queue, envelope, { [MessageHeaders.attempt]: 1 });
+    return envelope.id;
+  }
+
+  async consume<Q extends JobQueueName>(queue: Q, handler: JobHandler<Q>): Promise<void> {
+    await this.declare(queue);
+    const channel = this.connection.createChannel({
+      json: false,
+      setup: async (ch: ConfirmChannel) => {
+        await this.topology(ch, queue);
+        await ch.prefetch(this.options.jobPrefetch);
+        await ch.consume(queue, (msg) => {
+          if (msg) void this.handle(ch, queue, msg, handler);
+        });
+      },
+    });
+    this.consumers.push(channel);
+    await channel.waitForConnect();
+  }
+
+  private async handle<Q extends JobQueueName>(ch: Channel, queue: Q, msg: ConsumeMessage, handler: JobHandler<Q>): Promise<void> {
+    const attempt = Number(msg.properties.headers?.[MessageHeaders.attempt] ?? 1);
+    let envelope: Envelope;
+    try {
+      const parsed: unknown = JSON.parse(msg.content.toString('utf8'));
+      if (!isEnvelope(parsed)) throw new Error('not a message envelope');
+      envelope = parsed;
+    } catch (err) {
+      await this.settleFailure(ch, queue, msg, undefined, attempt, err, true);
+      return;
+    }
+    try {
+      await MessageContextStore.fromEnvelope(envelope, () => handler(envelope.payload as JobMap[Q], { envelope, attempt }));
+      ch.ack(msg);
+    } catch (err) {
+      await this.settleFailure(ch, queue, msg, envelope, attempt, err, false);
+    }
+  }
+
+  private async settleFailure(ch: Channel, queue: string, msg: ConsumeMessage, envelope: Envelope | undefined, attempt: number, err: unknown, poison: boolean): Promise<void> {
+    const error = (err instanceof Error ? err.message : String(err)).slice(0, 2_000);
+    const body = envelope ?? ({ id: String(msg.properties.messageId ?? 'unknown'), type: queue, version: 1, occurredAt: new Date().toISOString(), correlationId: 'unknown', payload: msg.content.toString('utf8') } satisfies Envelope);
+    try {
+      if (!poison && attempt < this.options.jobMaxAttempts) {
+        this.logger.warn({ msg: 'job failed; retrying', queue, jobId: body.id, attempt, err: error });
+        await this.send(retryQueueName(queue, attempt + 1), body, { [MessageHeaders.attempt]: attempt + 1, [MessageHeaders.error]: error });
+        this.metrics.jobRetries.inc({ queue });
+      } else {
+        this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: body.id, attempt, err: error });
+        await this.send(deadLetterQueueName(queue), body, { [MessageHeaders.attempt]: attempt, [MessageHeaders.error]: error, 'x-failed-at': new Date().toISOString() });
+        this.metrics.deadLettered.inc({ kind: 'job', name: queue });
+      }
+      ch.ack(msg);
+    } catch (publishErr) {
+      // Could not hand the job on: leave it unacknowledged on the work queue
+      // so it is redelivered rather than lost.
+      this.logger.error({ msg: 'could not schedule the retry; requeueing', queue, jobId: body.id, err: publishErr instanceof Error ? publishErr.message : String(publishErr) });
+      ch.nack(msg, false, true);
+    }
+  }
+
+  isConnected(): boolean {
+    return this.connection.isConnected();
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.close()));
+    await this.publisher.close();
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,34 @@
+import type { Envelope, JobMap, JobQueueName } from '@shop/contracts';
+
+export interface JobContext {
+  envelope: Envelope;
+  /** 1 on the first delivery, then 2, 3, ... up to the configured maximum. */
+  attempt: number;
+}
+
+export type JobHandler<Q extends JobQueueName> = (job: JobMap[Q], ctx: JobContext) => Promise<void>;
+
+/**
+ * Background work that must be done once and retried when it fails: a
+ * durable work queue with retries after a delay and a dead-letter queue after
+ * the last attempt. `enqueue` resolves only once the broker has the job.
+ */
+export abstract class JobQueue {
+  abstract enqueue<Q extends JobQueueName>(queue: Q, job: JobMap[Q]): Promise<string>;
+  abstract consume<Q extends JobQueueName>(queue: Q, handler: JobHandler<Q>): Promise<void>;
+  abstract isConnected(): boolean;
+  abstract close(): Promise<void>;
+}
+
+/** The delay before attempt `next` (2, 3, ...): doubling from the base delay. */
+export function retryDelay(baseMs: number, next: number): number {
+  return baseMs * 2 ** Math.max(0, next - 2);
+}
+
+export function retryQueueName(queue: string, attempt: number): string {
+  return `${queue}.retry.${attempt}`;
+}
+
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}.dlq`;
+}

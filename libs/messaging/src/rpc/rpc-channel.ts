@@ -1,0 +1,11 @@
+import type { Envelope } from '@shop/contracts';
+import type { Observable } from 'rxjs';
+
+/** One service's RPC queue as seen by a caller, over whichever transport. */
+export interface RpcChannel {
+  request(pattern: string, envelope: Envelope, timeoutMs: number): Observable<unknown>;
+  close(): Promise<void>;
+}
+
+export type RpcChannelFactory = (queue: string) => RpcChannel;
+export const RPC_CHANNEL_FACTORY = Symbol('RPC_CHANNEL_FACTORY');

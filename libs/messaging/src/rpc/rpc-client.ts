@@ -1,0 +1,76 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type Actor,
+  DomainError,
+  ErrorCodes,
+  type RpcPattern,
+  type RpcRequest,
+  type RpcResponse,
+  createEnvelope,
+  isRpcErrorPayload,
+  rpcQueue,
+  rpcTarget,
+} from '@shop/contracts';
+import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
+import { MessageContextStore } from '../context.js';
+import { MESSAGING_OPTIONS, type MessagingOptions } from '../options.js';
+import { RPC_CHANNEL_FACTORY, type RpcChannel, type RpcChannelFactory } from './rpc-channel.js';
+
+export interface RpcCallOptions {
+  timeoutMs?: number;
+  /** Overrides the actor inherited from the message or request being handled. */
+  actor?: Actor;
+  correlationId?: string;
+}
+
+/**
+ * Typed request/reply: `send('product.get', { idOrSlug })` resolves with a
+ * ProductView or rejects with a DomainError carrying the callee's code
+ * (RPC.TIMEOUT when nobody answers in time).
+ */
+@Injectable()
+export class RpcClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(RpcClient.name);
+  private readonly channels = new Map<string, RpcChannel>();
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(RPC_CHANNEL_FACTORY) private readonly channelFactory: RpcChannelFactory,
+  ) {}
+
+  async send<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, opts: RpcCallOptions = {}): Promise<RpcResponse<P>> {
+    const envelope = createEnvelope(pattern, request, MessageContextStore.origin({ actor: opts.actor, correlationId: opts.correlationId }));
+    const timeoutMs = opts.timeoutMs ?? this.options.rpcTimeoutMs;
+    const channel = this.channel(rpcQueue(rpcTarget(pattern)));
+    try {
+      const reply: unknown = await firstValueFrom(channel.request(pattern, envelope, timeoutMs).pipe(timeout<unknown>(timeoutMs)));
+      return reply as RpcResponse<P>;
+    } catch (err) {
+      throw this.toDomainError(err, pattern, timeoutMs, envelope.correlationId);
+    }
+  }
+
+  private channel(queue: string): RpcChannel {
+    let channel = this.channels.get(queue);
+    if (!channel) {
+      channel = this.channelFactory(queue);
+      this.channels.set(queue, channel);
+    }
+    return channel;
+  }
+
+  private toDomainError(err: unknown, pattern: string, timeoutMs: number, correlationId: string): DomainError {
+    if (err instanceof DomainError) return err;
+    if (err instanceof TimeoutError) {
+      return new DomainError(ErrorCodes.RPC_TIMEOUT, `${pattern} did not answer within ${timeoutMs} ms`, { pattern, correlationId });
+    }
+    if (isRpcErrorPayload(err)) return DomainError.fromPayload(err);
+    this.logger.error({ msg: 'RPC transport failure', pattern, correlationId, err: err instanceof Error ? err.message : err });
+    return new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, `${pattern} could not be delivered`, { pattern, correlationId });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.channels.values()].map((c) => c.close()));
+    this.channels.clear();
+  }
+}
