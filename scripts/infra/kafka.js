@@ -358,6 +358,16 @@ function isKafkaProcess(pid) {
   }
 }
 
+/** PLAINTEXT port in the server.properties the running broker was started with. */
+function listenerPort(p) {
+  try {
+    const m = /^listeners=.*PLAINTEXT:\/\/[^:,]+:(\d+)/m.exec(fs.readFileSync(p.serverProperties, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** VmRSS of a process in MiB, or null. */
 export function residentMiB(pid) {
   try {
@@ -391,6 +401,13 @@ export async function startKafka({ version = kafkaVersion(), timeoutSec } = {}) 
   let formatted = false;
   let t0 = Date.now();
   if (pid) {
+    const running = listenerPort(p);
+    if (running !== port) {
+      throw new InfraError(
+        `the local Kafka broker (pid ${pid}) listens on ${HOST}:${running}, not on port ${port}.`,
+        'Stop it first: node scripts/infra/kafka.js stop',
+      );
+    }
     log(`Kafka (pid ${pid}) is running but not ready yet: waiting for it`);
   } else {
     if (probe.reachable) {

@@ -1,1 +1,2 @@
-export {};
+export * from './cart.service-definition.js';
+export * from './cart.module.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './config.service-definition.js';
+export * from './config.module.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './discovery.service-definition.js';
+export * from './discovery.module.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './gateway.service-definition.js';
+export * from './gateway.module.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './notification.service-definition.js';
+export * from './notification.module.js';

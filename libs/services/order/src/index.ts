@@ -1,1 +1,2 @@
-export {};
+export * from './order.service-definition.js';
+export * from './order.module.js';

@@ -1,1 +1,4 @@
-export {};
+export * from './product.service-definition.js';
+export * from './product.module.js';
+export * from './catalog/products.service.js';
+export * from './catalog/demo-seed.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './user.service-definition.js';
+export * from './user.module.js';

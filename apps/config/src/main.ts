@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { configService } from '@shop/services/config';
+
+await runService(configService);

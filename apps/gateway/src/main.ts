@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { gatewayService } from '@shop/services/gateway';
+
+await runService(gatewayService);

@@ -1,0 +1,4 @@
+import { runService } from '@shop/platform';
+import { productService } from '@shop/services/product';
+
+await runService(productService);

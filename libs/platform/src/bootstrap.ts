@@ -1,0 +1,180 @@
+import 'reflect-metadata';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LoggerService, Module, type Provider, type Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { ServiceName } from '@shop/contracts';
+import { DatabaseModule, type DatabaseOptions, type ServiceSchema, createDataSource, databaseOptionsFromEnv, pingDatabase } from '@shop/database';
+import {
+  CreateMessagingTables1764000000000,
+  EventPublisher,
+  InboxEntry,
+  type InProcessBroker,
+  JobQueue,
+  METRICS_REGISTRY,
+  MessagingModule,
+  type MessagingOptions,
+  OutboxMessage,
+  messagingOptionsFromEnv,
+  startMessaging,
+} from '@shop/messaging';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { HealthController } from './health.controller.js';
+import { MetricsController } from './metrics.controller.js';
+import { ProblemDetailsFilter } from './problem.filter.js';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
+
+/** What one service is: everything the boot code needs to run it in any mode. */
+export interface ServiceDefinition {
+  name: ServiceName;
+  /** The service's feature module (controllers, providers). */
+  module: Type<unknown> | DynamicModule;
+  defaultHttpPort: number;
+  /** The service's tables; the outbox and inbox tables are added to them. */
+  schema?: ServiceSchema;
+  /** Classes with @OnEvent handlers. */
+  eventHandlers?: Array<Type<unknown>>;
+  /** Answers RPCs on `<name>.rpc`. */
+  rpc?: boolean;
+  /** Runs once the app is up (for example the demo seed). */
+  afterStart?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<void>;
+  /** Extra HTTP setup for public-facing apps (the gateway). */
+  configureHttp?: (app: NestFastifyApplication) => Promise<void> | void;
+}
+
+export interface BootOptions {
+  env?: NodeJS.ProcessEnv;
+  /** 0 picks a free port. */
+  httpPort?: number;
+  host?: string;
+  broker?: InProcessBroker;
+  logger?: LoggerService | false;
+  /** Overrides of the settings read from the environment (tests). */
+  messaging?: Partial<MessagingOptions>;
+  database?: Partial<DatabaseOptions>;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+function withMessagingTables(schema: ServiceSchema): ServiceSchema {
+  return {
+    entities: [...(schema.entities as unknown[]), OutboxMessage, InboxEntry] as ServiceSchema['entities'],
+    migrations: [CreateMessagingTables1764000000000, ...(schema.migrations as unknown[])] as ServiceSchema['migrations'],
+  };
+}
+
+function readinessChecks(messaging: MessagingOptions, hasDatabase: boolean): Provider {
+  return {
+    provide: READINESS_CHECKS,
+    inject: [JobQueue, EventPublisher, { token: DataSource, optional: true }],
+    useFactory: (jobs: JobQueue, publisher: EventPublisher, ds?: DataSource): ReadinessCheck[] => {
+      const checks: ReadinessCheck[] = [];
+      if (hasDatabase && ds) checks.push({ name: 'database', check: () => pingDatabase(ds) });
+      if (messaging.transport === 'broker') {
+        checks.push({ name: 'rabbitmq', check: async () => void (jobs.isConnected() || Promise.reject(new Error('not connected'))) });
+        if (hasDatabase) checks.push({ name: 'kafka', check: async () => void (publisher.isConnected() || Promise.reject(new Error('not connected'))) });
+      }
+      return checks;
+    },
+  };
+}
+
+/** Builds the root module of one app: platform endpoints, database, messaging and the service's module. */
+export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOptions, database: DatabaseOptions, broker?: InProcessBroker): DynamicModule {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: def.name });
+  collectDefaultMetrics({ register: registry });
+  const imports: Array<Type<unknown> | DynamicModule> = [];
+  if (def.schema) imports.push(DatabaseModule.forService(database, withMessagingTables(def.schema)));
+  imports.push(MessagingModule.forService({ options: messaging, eventHandlers: def.eventHandlers, persistence: !!def.schema, broker }));
+  imports.push(def.module);
+  @Module({})
+  class ServiceRootModule {}
+  Object.defineProperty(ServiceRootModule, 'name', { value: `${def.name[0]!.toUpperCase()}${def.name.slice(1)}RootModule` });
+  return {
+    module: ServiceRootModule,
+    global: true,
+    imports,
+    controllers: [HealthController, MetricsController],
+    providers: [{ provide: METRICS_REGISTRY, useValue: registry }, readinessChecks(messaging, !!def.schema)],
+    exports: [METRICS_REGISTRY],
+  };
+}
+
+/**
+ * Boots one service: HTTP (health, metrics, and the service's routes) on
+ * Fastify, its database and its message transports, as configured by the
+ * environment. The same call serves `nx serve <app>` and the all-in-one app.
+ */
+export async function bootstrapService(def: ServiceDefinition, opts: BootOptions = {}): Promise<RunningService> {
+  const env = opts.env ?? process.env;
+  const messaging = messagingOptionsFromEnv(def.name, env, opts.messaging);
+  const database = { ...databaseOptionsFromEnv(def.name, env), ...opts.database };
+  const logger = opts.logger ?? new ConsoleLogger({ json: env['LOG_FORMAT'] !== 'pretty', prefix: def.name, logLevels: logLevels(env['LOG_LEVEL']) });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    serviceRootModule(def, messaging, database, opts.broker),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true }),
+    { logger, abortOnError: false },
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  await def.configureHttp?.(app);
+  await startMessaging(app, messaging, { rpc: !!def.rpc, events: !!def.eventHandlers?.length });
+  const port = opts.httpPort ?? Number(env['HTTP_PORT'] ?? env['PORT'] ?? def.defaultHttpPort);
+  await app.listen(port, opts.host ?? env['HTTP_HOST'] ?? '127.0.0.1');
+  const address = app.getHttpServer().address();
+  const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${port}`;
+  await def.afterStart?.(app, env);
+  return { name: def.name, app, url, close: () => app.close() };
+}
+
+function logLevels(level = 'log'): Array<'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose'> {
+  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+  const i = order.indexOf(level as (typeof order)[number]);
+  return order.slice(0, i < 0 ? 4 : i + 1);
+}
+
+/** Applies the service's pending migrations (the cluster's `db:migrate`, the Helm migration job). */
+export async function migrateService(def: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  if (!def.schema) return [];
+  const ds = createDataSource(databaseOptionsFromEnv(def.name, env), withMessagingTables(def.schema));
+  await ds.initialize();
+  try {
+    return (await ds.runMigrations({ transaction: 'each' })).map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/**
+ * For an app's main.ts: `main.js` boots the service and closes it cleanly on
+ * SIGTERM/SIGINT; `main.js migrate` applies its migrations and exits.
+ */
+export async function runService(def: ServiceDefinition): Promise<void> {
+  if (process.argv[2] === 'migrate') {
+    const applied = await migrateService(def);
+    console.log(JSON.stringify({ level: 'log', context: def.name, message: `migrations applied: ${applied.length ? applied.join(', ') : 'none pending'}` }));
+    return;
+  }
+  const service = await bootstrapService(def);
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(JSON.stringify({ level: 'log', context: def.name, message: `received ${signal}, shutting down` }));
+    service.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
