@@ -76,8 +76,13 @@ function readinessChecks(messaging: MessagingOptions, hasDatabase: boolean): Pro
       const checks: ReadinessCheck[] = [];
       if (hasDatabase && ds) checks.push({ name: 'database', check: () => pingDatabase(ds) });
       if (messaging.transport === 'broker') {
-        checks.push({ name: 'rabbitmq', check: async () => void (jobs.isConnected() || Promise.reject(new Error('not connected'))) });
-        if (hasDatabase) checks.push({ name: 'kafka', check: async () => void (publisher.isConnected() || Promise.reject(new Error('not connected'))) });
+        checks.push({
+          name: 'rabbitmq',
+          check: async () => {
+            if (!jobs.isConnected()) throw new Error('not connected');
+          },
+        });
+        if (hasDatabase) checks.push({ name: 'kafka', check: () => publisher.ready() });
       }
       return checks;
     },
@@ -125,7 +130,7 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await def.configureHttp?.(app);
   await startMessaging(app, messaging, { rpc: !!def.rpc, events: !!def.eventHandlers?.length });
-  const port = opts.httpPort ?? Number(env['HTTP_PORT'] ?? env['PORT'] ?? def.defaultHttpPort);
+  const port = opts.httpPort ?? Number(env['HTTP_PORT'] || env['PORT'] || def.defaultHttpPort);
   await app.listen(port, opts.host ?? env['HTTP_HOST'] ?? '127.0.0.1');
   const address = app.getHttpServer().address();
   const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${port}`;

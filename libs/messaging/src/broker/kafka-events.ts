@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ServerKafka } from '@nestjs/microservices';
 import { ALL_EVENT_TOPICS, deadLetterTopic } from '@shop/contracts';
-import { Kafka, type Producer, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { EventPublisher } from '../events/event-publisher.js';
 import type { EventRecord } from '../in-process/in-process.broker.js';
 import type { MessagingOptions } from '../options.js';
@@ -58,7 +58,7 @@ export class KafkaEventPublisher extends EventPublisher {
   constructor(options: MessagingOptions) {
     super();
     const kafka = new Kafka({ clientId: `${options.service}-publisher`, brokers: options.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator });
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.producer.on(this.producer.events.CONNECT, () => (this.connected = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.connected = false));
   }
@@ -85,8 +85,9 @@ export class KafkaEventPublisher extends EventPublisher {
     });
   }
 
-  isConnected(): boolean {
-    return this.connected;
+  async ready(): Promise<void> {
+    await this.connect();
+    if (!this.connected) throw new Error('Kafka producer is not connected');
   }
 
   async close(): Promise<void> {

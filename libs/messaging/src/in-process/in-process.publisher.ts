@@ -10,7 +10,5 @@ export class InProcessEventPublisher extends EventPublisher {
     return this.broker.publish(records);
   }
 
-  isConnected(): boolean {
-    return true;
-  }
+  async ready(): Promise<void> {}
 }
