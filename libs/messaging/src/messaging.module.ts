@@ -62,7 +62,7 @@ export class MessagingModule implements OnApplicationShutdown {
       RpcClient,
       {
         provide: EventPublisher,
-        useFactory: () => (inProcess ? new InProcessEventPublisher(broker) : new KafkaEventPublisher(options)),
+        useFactory: () => (inProcess ? new InProcessEventPublisher(broker, options) : new KafkaEventPublisher(options)),
       },
       {
         provide: JobQueue,
@@ -74,7 +74,7 @@ export class MessagingModule implements OnApplicationShutdown {
     return {
       module: MessagingModule,
       imports: [DiscoveryModule],
-      controllers: topics.length ? [createEventsController(topics)] : [],
+      controllers: topics.length ? [createEventsController(topics, options)] : [],
       providers,
       exports: [MESSAGING_OPTIONS, IN_PROCESS_BROKER, RpcClient, EventPublisher, JobQueue, MessagingMetrics, ...(config.persistence ? [OutboxService, OutboxRelay, InboxService] : [])],
     };

@@ -6,6 +6,11 @@ export type TransportKind = 'broker' | 'in-process';
 export interface MessagingOptions {
   service: ServiceName;
   transport: TransportKind;
+  /**
+   * Prefix of every queue, topic and consumer group name (`<namespace>.product.rpc`):
+   * lets several environments or test runs share one RabbitMQ and one Kafka.
+   */
+  namespace: string;
   rabbitmqUrl: string;
   kafkaBrokers: string[];
   /** Every RPC call fails with RPC.TIMEOUT after this long. */
@@ -41,6 +46,7 @@ export function messagingOptionsFromEnv(service: ServiceName, env: NodeJS.Proces
   return {
     service,
     transport,
+    namespace: env['SHOP_NAMESPACE'] ?? '',
     rabbitmqUrl: env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
     kafkaBrokers: (env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
     rpcTimeoutMs: int(env['RPC_TIMEOUT_MS'], 5_000, 'RPC_TIMEOUT_MS'),
@@ -53,4 +59,9 @@ export function messagingOptionsFromEnv(service: ServiceName, env: NodeJS.Proces
     outboxPollMs: int(env['OUTBOX_POLL_MS'], 1_000, 'OUTBOX_POLL_MS'),
     ...overrides,
   };
+}
+
+/** A queue, topic or group name inside the configured namespace. */
+export function namespaced(options: Pick<MessagingOptions, 'namespace'>, name: string): string {
+  return options.namespace ? `${options.namespace}.${name}` : name;
 }

@@ -4,7 +4,8 @@ import { createRmqRpcServer } from './broker/rmq-rpc.js';
 import type { InProcessBroker } from './in-process/in-process.broker.js';
 import { InProcessServer } from './in-process/in-process.transport.js';
 import { IN_PROCESS_BROKER } from './messaging.module.js';
-import type { MessagingOptions } from './options.js';
+import { type MessagingOptions, namespaced } from './options.js';
+import { rpcQueue } from '@shop/contracts';
 
 export interface ServedTransports {
   /** The service answers RPCs on its queue `<service>.rpc`. */
@@ -21,11 +22,11 @@ export async function startMessaging(app: INestApplication, options: MessagingOp
   if (!served.rpc && !served.events) return;
   if (options.transport === 'in-process') {
     const broker = app.get<InProcessBroker>(IN_PROCESS_BROKER);
-    app.connectMicroservice({ strategy: new InProcessServer(broker, options.service) }, { inheritAppConfig: true });
+    app.connectMicroservice({ strategy: new InProcessServer(broker, namespaced(options, rpcQueue(options.service)), namespaced(options, options.service)) }, { inheritAppConfig: true });
   } else {
     if (served.rpc) app.connectMicroservice({ strategy: createRmqRpcServer(options) }, { inheritAppConfig: true });
     if (served.events) {
-      await ensureKafkaTopics(options.kafkaBrokers);
+      await ensureKafkaTopics(options);
       app.connectMicroservice({ strategy: createKafkaEventServer(options) }, { inheritAppConfig: true });
     }
   }

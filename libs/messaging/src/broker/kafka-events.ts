@@ -4,7 +4,7 @@ import { ALL_EVENT_TOPICS, deadLetterTopic } from '@shop/contracts';
 import { Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { EventPublisher } from '../events/event-publisher.js';
 import type { EventRecord } from '../in-process/in-process.broker.js';
-import type { MessagingOptions } from '../options.js';
+import { type MessagingOptions, namespaced } from '../options.js';
 
 const logger = new Logger('Kafka');
 
@@ -24,7 +24,7 @@ function kafkaLogCreator() {
 export function createKafkaEventServer(options: MessagingOptions): ServerKafka {
   return new ServerKafka({
     client: { clientId: options.service, brokers: options.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator },
-    consumer: { groupId: options.service, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false },
+    consumer: { groupId: namespaced(options, options.service), sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false },
     subscribe: { fromBeginning: true },
     postfixId: '',
     run: { autoCommit: true },
@@ -32,12 +32,14 @@ export function createKafkaEventServer(options: MessagingOptions): ServerKafka {
 }
 
 /** Creates every event topic and its dead-letter topic; existing ones are kept. */
-export async function ensureKafkaTopics(brokers: string[], partitions = 3): Promise<void> {
-  const admin = new Kafka({ clientId: 'shop-admin', brokers, logLevel: logLevel.ERROR }).admin();
+export async function ensureKafkaTopics(options: Pick<MessagingOptions, 'kafkaBrokers' | 'namespace'>, partitions = 3): Promise<void> {
+  const admin = new Kafka({ clientId: 'shop-admin', brokers: options.kafkaBrokers, logLevel: logLevel.ERROR }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const wanted = ALL_EVENT_TOPICS.flatMap((t) => [t, deadLetterTopic(t)]).filter((t) => !existing.has(t));
+    const wanted = ALL_EVENT_TOPICS.flatMap((t) => [t, deadLetterTopic(t)])
+      .map((t) => namespaced(options, t))
+      .filter((t) => !existing.has(t));
     if (wanted.length) {
       await admin.createTopics({ waitForLeaders: true, topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })) });
     }
@@ -55,7 +57,7 @@ export class KafkaEventPublisher extends EventPublisher {
   private connected = false;
   private connecting?: Promise<void>;
 
-  constructor(options: MessagingOptions) {
+  constructor(private readonly options: MessagingOptions) {
     super();
     const kafka = new Kafka({ clientId: `${options.service}-publisher`, brokers: options.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator });
     this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -79,7 +81,7 @@ export class KafkaEventPublisher extends EventPublisher {
     await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
+        topic: namespaced(this.options, topic),
         messages: list.map((r) => ({ key: r.key, value: JSON.stringify(r.value), headers: r.headers })),
       })),
     });

@@ -5,7 +5,7 @@ import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { MessageContextStore } from '../context.js';
 import { type JobHandler, JobQueue, deadLetterQueueName, retryDelay, retryQueueName } from '../jobs/job-queue.js';
 import type { MessagingMetrics } from '../metrics.js';
-import type { MessagingOptions } from '../options.js';
+import { type MessagingOptions, namespaced } from '../options.js';
 import { envelopeHeaders } from './rmq-rpc.js';
 
 /**
@@ -63,21 +63,23 @@ export class RmqJobQueue extends JobQueue {
   }
 
   async enqueue<Q extends JobQueueName>(queue: Q, job: JobMap[Q]): Promise<string> {
-    await this.declare(queue);
+    const physical = namespaced(this.options, queue);
+    await this.declare(physical);
     const envelope = createEnvelope(queue, job, MessageContextStore.origin());
-    await this.send(queue, envelope, { [MessageHeaders.attempt]: 1 });
+    await this.send(physical, envelope, { [MessageHeaders.attempt]: 1 });
     return envelope.id;
   }
 
   async consume<Q extends JobQueueName>(queue: Q, handler: JobHandler<Q>): Promise<void> {
-    await this.declare(queue);
+    const physical = namespaced(this.options, queue);
+    await this.declare(physical);
     const channel = this.connection.createChannel({
       json: false,
       setup: async (ch: ConfirmChannel) => {
-        await this.topology(ch, queue);
+        await this.topology(ch, physical);
         await ch.prefetch(this.options.jobPrefetch);
-        await ch.consume(queue, (msg) => {
-          if (msg) void this.handle(ch, queue, msg, handler);
+        await ch.consume(physical, (msg) => {
+          if (msg) void this.handle(ch, physical, msg, handler);
         });
       },
     });
@@ -85,7 +87,7 @@ export class RmqJobQueue extends JobQueue {
     await channel.waitForConnect();
   }
 
-  private async handle<Q extends JobQueueName>(ch: Channel, queue: Q, msg: ConsumeMessage, handler: JobHandler<Q>): Promise<void> {
+  private async handle<Q extends JobQueueName>(ch: Channel, queue: string, msg: ConsumeMessage, handler: JobHandler<Q>): Promise<void> {
     const attempt = Number(msg.properties.headers?.[MessageHeaders.attempt] ?? 1);
     let envelope: Envelope;
     try {

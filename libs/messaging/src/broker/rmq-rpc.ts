@@ -1,7 +1,7 @@
 import { ClientRMQ, RmqRecord, ServerRMQ } from '@nestjs/microservices';
 import { type Envelope, MessageHeaders, rpcQueue } from '@shop/contracts';
 import { defer, type Observable } from 'rxjs';
-import type { MessagingOptions } from '../options.js';
+import { type MessagingOptions, namespaced } from '../options.js';
 import type { RpcChannel } from '../rpc/rpc-channel.js';
 
 // Without TCP_NODELAY every sequential RPC waits ~40 ms (Nagle meeting delayed
@@ -26,7 +26,7 @@ export function envelopeHeaders(envelope: Envelope): Record<string, string> {
 export function createRmqRpcServer(options: MessagingOptions): ServerRMQ {
   return new ServerRMQ({
     urls: [options.rabbitmqUrl],
-    queue: rpcQueue(options.service),
+    queue: namespaced(options, rpcQueue(options.service)),
     queueOptions: { durable: true },
     noAck: false,
     prefetchCount: options.rpcPrefetch,

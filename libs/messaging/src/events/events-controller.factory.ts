@@ -4,6 +4,7 @@ import { topicOf } from '@shop/contracts';
 import { InProcessContext } from '../in-process/in-process.transport.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { eventHandlersOf } from './on-event.decorator.js';
+import { type MessagingOptions, namespaced } from '../options.js';
 
 function headersOf(ctx: unknown): Record<string, string> {
   if (ctx instanceof InProcessContext) return ctx.getHeaders();
@@ -28,7 +29,7 @@ export function consumedTopics(handlerClasses: Array<Type<unknown>>): string[] {
  * binds an @EventPattern to a transport by pattern, and one topic carries
  * several event types, so routing by type happens in the dispatcher.
  */
-export function createEventsController(topics: string[]): Type<unknown> {
+export function createEventsController(topics: string[], options: Pick<MessagingOptions, 'namespace'>): Type<unknown> {
   @Controller()
   class DomainEventsController {
     constructor(readonly dispatcher: EventDispatcher) {}
@@ -45,7 +46,7 @@ export function createEventsController(topics: string[]): Type<unknown> {
     Object.defineProperty(DomainEventsController.prototype, key, descriptor);
     Payload()(DomainEventsController.prototype, key, 0);
     Ctx()(DomainEventsController.prototype, key, 1);
-    EventPattern(topic, Transport.KAFKA)(DomainEventsController.prototype, key, descriptor);
+    EventPattern(namespaced(options, topic), Transport.KAFKA)(DomainEventsController.prototype, key, descriptor);
     Object.defineProperty(DomainEventsController.prototype, key, descriptor);
   }
   return DomainEventsController;

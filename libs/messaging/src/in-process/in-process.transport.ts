@@ -1,5 +1,5 @@
 import { BaseRpcContext, ClientProxy, type CustomTransportStrategy, type ReadPacket, Server, type WritePacket } from '@nestjs/microservices';
-import { type Envelope, rpcQueue } from '@shop/contracts';
+import type { Envelope } from '@shop/contracts';
 import { type Observable, defer, lastValueFrom } from 'rxjs';
 import type { RpcChannel } from '../rpc/rpc-channel.js';
 import type { EventRecord, InProcessBroker } from './in-process.broker.js';
@@ -24,7 +24,8 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
 
   constructor(
     private readonly broker: InProcessBroker,
-    private readonly service: string,
+    private readonly queue: string,
+    private readonly group: string,
   ) {
     super();
   }
@@ -32,11 +33,11 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     const handlers = [...this.getHandlers().entries()];
     if (handlers.some(([, h]) => !h.isEventHandler)) {
-      this.unsubscribe.push(this.broker.consumeRpc(rpcQueue(this.service), (pattern, data) => this.handleRequest$(pattern, data)));
+      this.unsubscribe.push(this.broker.consumeRpc(this.queue, (pattern, data) => this.handleRequest$(pattern, data)));
     }
     for (const [topic, handler] of handlers) {
       if (!handler.isEventHandler) continue;
-      this.unsubscribe.push(this.broker.subscribe(topic, this.service, (record) => this.handleRecord(record)));
+      this.unsubscribe.push(this.broker.subscribe(topic, this.group, (record) => this.handleRecord(record)));
     }
     callback();
   }

@@ -13,7 +13,7 @@ import {
 } from '@shop/contracts';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { MessageContextStore } from '../context.js';
-import { MESSAGING_OPTIONS, type MessagingOptions } from '../options.js';
+import { MESSAGING_OPTIONS, type MessagingOptions, namespaced } from '../options.js';
 import { RPC_CHANNEL_FACTORY, type RpcChannel, type RpcChannelFactory } from './rpc-channel.js';
 
 export interface RpcCallOptions {
@@ -41,7 +41,7 @@ export class RpcClient implements OnApplicationShutdown {
   async send<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, opts: RpcCallOptions = {}): Promise<RpcResponse<P>> {
     const envelope = createEnvelope(pattern, request, MessageContextStore.origin({ actor: opts.actor, correlationId: opts.correlationId }));
     const timeoutMs = opts.timeoutMs ?? this.options.rpcTimeoutMs;
-    const channel = this.channel(rpcQueue(rpcTarget(pattern)));
+    const channel = this.channel(namespaced(this.options, rpcQueue(rpcTarget(pattern))));
     try {
       const reply: unknown = await firstValueFrom(channel.request(pattern, envelope, timeoutMs).pipe(timeout<unknown>(timeoutMs)));
       return reply as RpcResponse<P>;
