@@ -1,5 +1,6 @@
 import type { BootOptions, RunningService, ServiceDefinition } from '@shop/platform';
 import { bootstrapService } from '@shop/platform';
+import { InProcessBroker } from '@shop/messaging';
 import { cartService } from '@shop/services/cart';
 import { configService } from '@shop/services/config';
 import { discoveryService } from '@shop/services/discovery';
@@ -33,13 +34,15 @@ export interface Platform {
  */
 export async function startPlatform(env: NodeJS.ProcessEnv, options: { freePorts?: boolean; logger?: BootOptions['logger'] } = {}): Promise<Platform> {
   const merged = { ...ALL_IN_ONE_DEFAULTS, ...env };
+  // One broker per platform: the services of this platform talk to each other only.
+  const broker = new InProcessBroker();
   const services: RunningService[] = [];
   const close = async () => {
     for (const s of [...services].reverse()) await s.close();
   };
   try {
     for (const def of ALL_SERVICES) {
-      services.push(await bootstrapService(def, { env: merged, httpPort: options.freePorts ? 0 : portOf(def, merged), logger: options.logger }));
+      services.push(await bootstrapService(def, { env: merged, broker, httpPort: options.freePorts ? 0 : portOf(def, merged), logger: options.logger }));
     }
   } catch (err) {
     await close();

@@ -97,7 +97,7 @@ export class InProcessBroker {
     }
     const n = this.rpcRoundRobin.get(queue) ?? 0;
     this.rpcRoundRobin.set(queue, n + 1);
-    const consumer = consumers[n % consumers.length]!;
+    const consumer = consumers[n % consumers.length] as RpcConsumer;
     // Handlers run on a later tick, as they would after a network hop.
     setImmediate(() => {
       consumer(req.pattern, req.data).then(req.resolve, req.reject);

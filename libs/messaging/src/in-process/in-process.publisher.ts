@@ -14,5 +14,7 @@ export class InProcessEventPublisher extends EventPublisher {
     return this.broker.publish(records.map((r) => ({ ...r, topic: namespaced(this.options, r.topic) })));
   }
 
-  async ready(): Promise<void> {}
+  async ready(): Promise<void> {
+    // Always ready: there is no connection to wait for.
+  }
 }

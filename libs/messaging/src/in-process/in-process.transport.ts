@@ -78,8 +78,13 @@ export class InProcessClient extends ClientProxy {
     super();
   }
 
-  async connect(): Promise<void> {}
-  async close(): Promise<void> {}
+  // Nothing to connect or close: the broker lives in this process.
+  async connect(): Promise<void> {
+    return undefined;
+  }
+  async close(): Promise<void> {
+    return undefined;
+  }
 
   unwrap<T>(): T {
     return this.broker as T;

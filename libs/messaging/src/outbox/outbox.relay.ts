@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type Envelope, MessageHeaders } from '@shop/contracts';
+import type { Envelope } from '@shop/contracts';
 import { fromSqlTimestamp, sqlTimestamp, supportsSkipLocked } from '@shop/database';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
 import { EventPublisher } from '../events/event-publisher.js';

@@ -1,6 +1,6 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { DomainError, ErrorCodes, isEnvelope } from '@shop/contracts';
-import { Observable, finalize } from 'rxjs';
+import { Observable, type Subscription, finalize } from 'rxjs';
 import { MessageContextStore } from '../context.js';
 import { ackRpcRequest } from './rpc-ack.js';
 
@@ -13,7 +13,7 @@ export class RpcServerInterceptor implements NestInterceptor {
       throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'RPC request is not a message envelope');
     }
     return new Observable((subscriber) =>
-      MessageContextStore.fromEnvelope(data, () =>
+      MessageContextStore.fromEnvelope<Subscription>(data, () =>
         next
           .handle()
           .pipe(finalize(() => ackRpcRequest(context)))
