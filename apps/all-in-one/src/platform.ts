@@ -1,6 +1,8 @@
 import type { BootOptions, RunningService, ServiceDefinition } from '@shop/platform';
 import { bootstrapService } from '@shop/platform';
 import { InProcessBroker } from '@shop/messaging';
+import { randomBytes } from 'node:crypto';
+import { SERVICE_NAMES } from '@shop/contracts';
 import { cartService } from '@shop/services/cart';
 import { configService } from '@shop/services/config';
 import { discoveryService } from '@shop/services/discovery';
@@ -33,7 +35,9 @@ export interface Platform {
  * it would run alone. `freePorts: true` picks free ports (tests).
  */
 export async function startPlatform(env: NodeJS.ProcessEnv, options: { freePorts?: boolean; logger?: BootOptions['logger'] } = {}): Promise<Platform> {
-  const merged = { ...ALL_IN_ONE_DEFAULTS, ...env };
+  // Service identities: one secret per process run, known to the user service and to each service.
+  const secret = randomBytes(24).toString('base64url');
+  const merged = { ...ALL_IN_ONE_DEFAULTS, SERVICE_SECRET: secret, SERVICE_SECRETS: JSON.stringify(Object.fromEntries(SERVICE_NAMES.map((n) => [n, secret]))), ...env };
   // One broker per platform: the services of this platform talk to each other only.
   const broker = new InProcessBroker();
   const services: RunningService[] = [];

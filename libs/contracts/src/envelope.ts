@@ -23,6 +23,12 @@ export interface Envelope<T = unknown> {
   correlationId: string;
   causationId?: string;
   actor?: Actor;
+  /**
+   * The caller's access token, on RPC requests only (never on events or jobs,
+   * which are stored). The receiving service verifies it and builds the actor
+   * itself: an `actor` field on a request is never trusted.
+   */
+  token?: string;
   payload: T;
 }
 
@@ -47,6 +53,7 @@ export interface EnvelopeOrigin {
   correlationId?: string;
   causationId?: string;
   actor?: Actor;
+  token?: string;
 }
 
 /** Wraps a payload in an envelope; the correlation id is new unless inherited. */
@@ -60,6 +67,7 @@ export function createEnvelope<T>(type: string, payload: T, origin: EnvelopeOrig
     correlationId: origin.correlationId ?? id,
     ...(origin.causationId ? { causationId: origin.causationId } : {}),
     ...(origin.actor ? { actor: origin.actor } : {}),
+    ...(origin.token ? { token: origin.token } : {}),
     payload,
   };
 }

@@ -1,14 +1,21 @@
 import type { ProductCreated } from './product.js';
+import type { UserDisabled, UserRegistered, UserRoleChanged } from './user.js';
 
 /** Every domain event type and its payload. */
 export interface EventMap {
   'product.created': ProductCreated;
+  'user.registered': UserRegistered;
+  'user.role-changed': UserRoleChanged;
+  'user.disabled': UserDisabled;
 }
 export type EventType = keyof EventMap;
 
 /** One topic per aggregate; the record key is the aggregate id. */
 export const EVENT_TOPICS = {
   'product.created': 'catalog.events',
+  'user.registered': 'user.events',
+  'user.role-changed': 'user.events',
+  'user.disabled': 'user.events',
 } as const satisfies Record<EventType, string>;
 
 export type EventTopic = (typeof EVENT_TOPICS)[EventType];

@@ -4,3 +4,4 @@ export * from './product.js';
 export * from './rpc.js';
 export * from './events.js';
 export * from './jobs.js';
+export * from './user.js';

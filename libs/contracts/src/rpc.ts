@@ -1,4 +1,22 @@
 import type { CreateProduct, GetProduct, ListProducts, Page, ProductSnapshotView, ProductView } from './product.js';
+import type {
+  ChangePassword,
+  JsonWebKeySet,
+  ListUsers,
+  Login,
+  RefreshTokens,
+  Register,
+  ServiceCredentials,
+  ServiceToken,
+  SetRoles,
+  TokenPair,
+  UpdateProfile,
+  UserPage,
+  UserRef,
+  UserView,
+} from './user.js';
+
+type Empty = Record<string, never>;
 
 /**
  * Every request/reply pattern, its request and its response. A pattern's
@@ -9,6 +27,19 @@ export interface RpcMap {
   'product.get': { request: GetProduct; response: ProductView };
   'product.list': { request: ListProducts; response: Page<ProductView> };
   'product.create': { request: CreateProduct; response: ProductView };
+  'user.register': { request: Register; response: UserView };
+  'user.login': { request: Login; response: TokenPair };
+  'user.refresh': { request: RefreshTokens; response: TokenPair };
+  'user.logout': { request: RefreshTokens; response: { revoked: boolean } };
+  'user.jwks': { request: Empty; response: JsonWebKeySet };
+  'user.serviceToken': { request: ServiceCredentials; response: ServiceToken };
+  'user.me': { request: Empty; response: UserView };
+  'user.updateMe': { request: UpdateProfile; response: UserView };
+  'user.changePassword': { request: ChangePassword; response: TokenPair };
+  'user.list': { request: ListUsers; response: UserPage };
+  'user.setRoles': { request: SetRoles; response: UserView };
+  'user.disable': { request: UserRef; response: UserView };
+  'user.enable': { request: UserRef; response: UserView };
   'cart.productSnapshot': { request: { productId: string }; response: ProductSnapshotView | null };
 }
 

@@ -7,6 +7,8 @@ export interface MessageContext {
   /** Id of the message being handled: the causation of what it sends. */
   messageId?: string;
   actor?: Actor;
+  /** The caller's access token, forwarded on RPC requests sent while handling this one. */
+  token?: string;
 }
 
 const storage = new AsyncLocalStorage<MessageContext>();
@@ -22,6 +24,10 @@ export const MessageContextStore = {
   },
   fromEnvelope<T>(envelope: Envelope, fn: () => T): T {
     return storage.run({ correlationId: envelope.correlationId, messageId: envelope.id, actor: envelope.actor }, fn);
+  },
+  /** Runs a handler of an RPC request with the actor verified from its token (never the actor the request claims). */
+  forRequest<T>(envelope: Envelope, actor: Actor | undefined, fn: () => T): T {
+    return storage.run({ correlationId: envelope.correlationId, messageId: envelope.id, actor, token: envelope.token }, fn);
   },
   current(): MessageContext | undefined {
     return storage.getStore();

@@ -3,6 +3,7 @@ export * from './options.js';
 export * from './metrics.js';
 export * from './rpc/rpc-channel.js';
 export * from './rpc/rpc-client.js';
+export * from './rpc/rpc-auth.js';
 export * from './rpc/rpc-handler.decorator.js';
 export * from './rpc/rpc-error.filter.js';
 export * from './events/on-event.decorator.js';

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DomainError, ErrorCodes, type ProductView } from '@shop/contracts';
-import { MessageContextStore } from '@shop/messaging';
+import { MessageContextStore } from '../src/index.js';
+// Test code only: the test helpers depend on messaging, never the library itself.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { type SpawnedProcess, eventually, spawnNode, uniqueName } from '@shop/testing';
 import amqp from 'amqplib';
 import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from './fixtures/rpc-apps.js';
@@ -175,6 +177,36 @@ describe('RPC over RabbitMQ with no consumer on the queue', () => {
   });
 });
 
+describe('RPC server shutdown on RabbitMQ', () => {
+  let caller: RpcCaller | undefined;
+
+  afterAll(async () => {
+    await caller?.close();
+  });
+
+  it('closes right after answering without an unhandled rejection from replies the broker has not confirmed yet', async () => {
+    const config: RpcFixtureConfig = { transport: 'broker', namespace: namespace(), rpcTimeoutMs: 5_000 };
+    const rpcCaller = await startRpcCaller(config);
+    caller = rpcCaller;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const server = await startRpcServer('product', config, { instance: `short-lived-${round}` });
+        const ids = Array.from({ length: 100 }, (_, i) => `round-${round}-${i}`);
+        const views = await Promise.all(ids.map((idOrSlug) => rpcCaller.rpc.send('product.get', { idOrSlug })));
+        expect(views.map((v) => v.id)).toEqual(ids);
+        await server.close();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
+});
+
 describe('RPC over RabbitMQ when a consumer process dies mid-request', () => {
   const journalDir = mkdtempSync(join(tmpdir(), 'rpc-journal-'));
   const journal = join(journalDir, 'journal.ndjson');
@@ -215,10 +247,11 @@ describe('RPC over RabbitMQ when a consumer process dies mid-request', () => {
       await w.waitForOutput(/rpc worker ready/, 30_000);
       return w;
     };
-    const [first] = await Promise.all([spawnWorker('worker-a'), startRpcCaller(config).then((c) => (caller = c))]);
+    const [first, rpcCaller] = await Promise.all([spawnWorker('worker-a'), startRpcCaller(config)]);
+    caller = rpcCaller;
     const ids = Array.from({ length: 40 }, (_, i) => `slow:300:req-${i}`);
 
-    const answers = Promise.allSettled(ids.map((idOrSlug) => caller!.rpc.send('product.get', { idOrSlug })));
+    const answers = Promise.allSettled(ids.map((idOrSlug) => rpcCaller.rpc.send('product.get', { idOrSlug })));
     // Kill once worker-a has finished some requests and holds several more unfinished (prefetch 8).
     await eventually(
       () => {

@@ -18,11 +18,15 @@ import {
   startMessaging,
 } from '@shop/messaging';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { AuthModule, authOptionsFromEnv } from '@shop/auth';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ProblemDetailsFilter } from './problem.filter.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
+
+/** The environment the app was booted with (the all-in-one app boots several with one merged environment). */
+export const APP_ENV = Symbol('APP_ENV');
 
 /** What one service is: everything the boot code needs to run it in any mode. */
 export interface ServiceDefinition {
@@ -39,7 +43,7 @@ export interface ServiceDefinition {
   /** Runs once the app is up (for example the demo seed). */
   afterStart?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<void>;
   /** Extra HTTP setup for public-facing apps (the gateway). */
-  configureHttp?: (app: NestFastifyApplication) => Promise<void> | void;
+  configureHttp?: (app: NestFastifyApplication, env: NodeJS.ProcessEnv) => Promise<void> | void;
 }
 
 export interface BootOptions {
@@ -90,13 +94,14 @@ function readinessChecks(messaging: MessagingOptions, hasDatabase: boolean): Pro
 }
 
 /** Builds the root module of one app: platform endpoints, database, messaging and the service's module. */
-export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOptions, database: DatabaseOptions, broker?: InProcessBroker): DynamicModule {
+export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOptions, database: DatabaseOptions, broker?: InProcessBroker, env: NodeJS.ProcessEnv = process.env): DynamicModule {
   const registry = new Registry();
   registry.setDefaultLabels({ service: def.name });
   collectDefaultMetrics({ register: registry });
   const imports: Array<Type<unknown> | DynamicModule> = [];
   if (def.schema) imports.push(DatabaseModule.forService(database, withMessagingTables(def.schema)));
   imports.push(MessagingModule.forService({ options: messaging, eventHandlers: def.eventHandlers, persistence: !!def.schema, broker }));
+  imports.push(AuthModule.forService(authOptionsFromEnv(env)));
   imports.push(def.module);
   @Module({})
   class ServiceRootModule {}
@@ -106,8 +111,8 @@ export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOp
     global: true,
     imports,
     controllers: [HealthController, MetricsController],
-    providers: [{ provide: METRICS_REGISTRY, useValue: registry }, readinessChecks(messaging, !!def.schema)],
-    exports: [METRICS_REGISTRY],
+    providers: [{ provide: METRICS_REGISTRY, useValue: registry }, { provide: APP_ENV, useValue: env }, readinessChecks(messaging, !!def.schema)],
+    exports: [METRICS_REGISTRY, APP_ENV],
   };
 }
 
@@ -122,13 +127,13 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
   const database = { ...databaseOptionsFromEnv(def.name, env), ...opts.database };
   const logger = opts.logger ?? new ConsoleLogger({ json: env['LOG_FORMAT'] !== 'pretty', prefix: def.name, logLevels: logLevels(env['LOG_LEVEL']) });
   const app = await NestFactory.create<NestFastifyApplication>(
-    serviceRootModule(def, messaging, database, opts.broker),
+    serviceRootModule(def, messaging, database, opts.broker, env),
     new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true }),
     { logger, abortOnError: false },
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  await def.configureHttp?.(app);
+  await def.configureHttp?.(app, env);
   await startMessaging(app, messaging, { rpc: !!def.rpc, events: !!def.eventHandlers?.length });
   const port = opts.httpPort ?? Number(env['HTTP_PORT'] || env['PORT'] || def.defaultHttpPort);
   await app.listen(port, opts.host ?? env['HTTP_HOST'] ?? '127.0.0.1');

@@ -13,6 +13,15 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
   [ErrorCodes.RPC_TIMEOUT]: HttpStatus.GATEWAY_TIMEOUT,
   [ErrorCodes.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCodes.AUTH_INVALID_CREDENTIALS]: HttpStatus.UNAUTHORIZED,
+  [ErrorCodes.AUTH_TOKEN_INVALID]: HttpStatus.UNAUTHORIZED,
+  [ErrorCodes.AUTH_REFRESH_INVALID]: HttpStatus.UNAUTHORIZED,
+  [ErrorCodes.AUTH_REFRESH_REUSED]: HttpStatus.UNAUTHORIZED,
+  [ErrorCodes.AUTH_ACCOUNT_DISABLED]: HttpStatus.FORBIDDEN,
+  [ErrorCodes.USER_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCodes.USER_EMAIL_TAKEN]: HttpStatus.CONFLICT,
+  [ErrorCodes.USER_PASSWORD_POLICY]: HttpStatus.BAD_REQUEST,
+  [ErrorCodes.USER_WRONG_PASSWORD]: HttpStatus.FORBIDDEN,
   [ErrorCodes.PRODUCT_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCodes.PRODUCT_SLUG_TAKEN]: HttpStatus.CONFLICT,
   [ErrorCodes.STOCK_INSUFFICIENT]: HttpStatus.CONFLICT,
@@ -54,6 +63,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const problem = this.toProblem(exception, request);
+    if (problem.status === HttpStatus.UNAUTHORIZED) {
+      const error = problem.code === ErrorCodes.UNAUTHENTICATED ? '' : ', error="invalid_token"';
+      void reply.header('www-authenticate', `Bearer realm="shop"${error}`);
+    }
     void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
   }
 

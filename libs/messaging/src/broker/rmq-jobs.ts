@@ -79,7 +79,8 @@ export class RmqJobQueue extends JobQueue {
         await this.topology(ch, physical);
         await ch.prefetch(this.options.jobPrefetch);
         await ch.consume(physical, (msg) => {
-          if (msg) void this.handle(ch, physical, msg, handler);
+          // The ack or nack throws once the channel is gone; the broker redelivers the job then.
+          if (msg) this.handle(ch, physical, msg, handler, queue).catch((err: unknown) => this.logger.warn({ msg: 'could not settle a job; the broker will redeliver it', queue: physical, err: err instanceof Error ? err.message : String(err) }));
         });
       },
     });
@@ -87,7 +88,7 @@ export class RmqJobQueue extends JobQueue {
     await channel.waitForConnect();
   }
 
-  private async handle<Q extends JobQueueName>(ch: Channel, queue: string, msg: ConsumeMessage, handler: JobHandler<Q>): Promise<void> {
+  private async handle<Q extends JobQueueName>(ch: Channel, queue: string, msg: ConsumeMessage, handler: JobHandler<Q>, name: Q): Promise<void> {
     const attempt = Number(msg.properties.headers?.[MessageHeaders.attempt] ?? 1);
     let envelope: Envelope;
     try {
@@ -95,29 +96,31 @@ export class RmqJobQueue extends JobQueue {
       if (!isEnvelope(parsed)) throw new Error('not a message envelope');
       envelope = parsed;
     } catch (err) {
-      await this.settleFailure(ch, queue, msg, undefined, attempt, err, true);
+      await this.settleFailure(ch, queue, msg, undefined, attempt, err, true, name);
       return;
     }
     try {
       await MessageContextStore.fromEnvelope(envelope, () => handler(envelope.payload as JobMap[Q], { envelope, attempt }));
-      ch.ack(msg);
     } catch (err) {
-      await this.settleFailure(ch, queue, msg, envelope, attempt, err, false);
+      await this.settleFailure(ch, queue, msg, envelope, attempt, err, false, name);
+      return;
     }
+    // Outside the try: a job that succeeded but whose ack cannot be sent is not a failed attempt.
+    ch.ack(msg);
   }
 
-  private async settleFailure(ch: Channel, queue: string, msg: ConsumeMessage, envelope: Envelope | undefined, attempt: number, err: unknown, poison: boolean): Promise<void> {
+  private async settleFailure(ch: Channel, queue: string, msg: ConsumeMessage, envelope: Envelope | undefined, attempt: number, err: unknown, poison: boolean, name: JobQueueName): Promise<void> {
     const error = (err instanceof Error ? err.message : String(err)).slice(0, 2_000);
     const body = envelope ?? ({ id: String(msg.properties.messageId ?? 'unknown'), type: queue, version: 1, occurredAt: new Date().toISOString(), correlationId: 'unknown', payload: msg.content.toString('utf8') } satisfies Envelope);
     try {
       if (!poison && attempt < this.options.jobMaxAttempts) {
         this.logger.warn({ msg: 'job failed; retrying', queue, jobId: body.id, attempt, err: error });
         await this.send(retryQueueName(queue, attempt + 1), body, { [MessageHeaders.attempt]: attempt + 1, [MessageHeaders.error]: error });
-        this.metrics.jobRetries.inc({ queue });
+        this.metrics.jobRetries.inc({ queue: name });
       } else {
         this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: body.id, attempt, err: error });
         await this.send(deadLetterQueueName(queue), body, { [MessageHeaders.attempt]: attempt, [MessageHeaders.error]: error, 'x-failed-at': new Date().toISOString() });
-        this.metrics.deadLettered.inc({ kind: 'job', name: queue });
+        this.metrics.deadLettered.inc({ kind: 'job', name });
       }
       ch.ack(msg);
     } catch (publishErr) {

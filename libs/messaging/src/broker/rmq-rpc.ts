@@ -1,4 +1,4 @@
-import { ClientRMQ, RmqRecord, ServerRMQ } from '@nestjs/microservices';
+import { ClientRMQ, type OutgoingResponse, RmqRecord, ServerRMQ } from '@nestjs/microservices';
 import { type Envelope, MessageHeaders, rpcQueue } from '@shop/contracts';
 import { defer, type Observable } from 'rxjs';
 import { type MessagingOptions, namespaced } from '../options.js';
@@ -19,12 +19,28 @@ export function envelopeHeaders(envelope: Envelope): Record<string, string> {
 }
 
 /**
+ * Nest's ServerRMQ publishes each reply on a confirm channel and drops the
+ * promise: a reply still unconfirmed when the server closes rejects with
+ * "Channel closed", unhandled, which killed a service shutting down right
+ * after answering (before its other shutdown hooks ran). Same reply, handled.
+ */
+class RpcServerRMQ extends ServerRMQ {
+  override sendMessage<T>(message: T, replyTo: string, correlationId: string): void {
+    const { options, ...packet } = this.serializer.serialize(message as OutgoingResponse) as { options?: Record<string, unknown> };
+    const channel = this.channel as { sendToQueue(queue: string, content: Buffer, options: Record<string, unknown>): Promise<unknown> };
+    channel.sendToQueue(replyTo, Buffer.from(JSON.stringify(packet)), { correlationId, ...options }).catch((err: unknown) => {
+      this.logger.warn?.(`RPC reply ${correlationId} not confirmed: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+}
+
+/**
  * The RPC server of one service on RabbitMQ: a durable queue `<service>.rpc`
  * shared by every instance (competing consumers), manual acknowledgement after
  * the handler finishes, and a bounded prefetch.
  */
 export function createRmqRpcServer(options: MessagingOptions): ServerRMQ {
-  return new ServerRMQ({
+  return new RpcServerRMQ({
     urls: [options.rabbitmqUrl],
     queue: namespaced(options, rpcQueue(options.service)),
     queueOptions: { durable: true },

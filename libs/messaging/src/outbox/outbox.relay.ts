@@ -118,7 +118,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // SQLite: a single relay per process; no row locks needed.
       return this.publishAndMark(this.dataSource.manager, await this.claim(this.dataSource.manager, ''));
     }
-    return this.dataSource.transaction((manager) => this.claimOrdered(manager).then((rows) => this.publishAndMark(manager, rows)));
+    // READ COMMITTED: the claim locks only the rows it read. Under InnoDB's
+    // default REPEATABLE READ it would also gap-lock the unpublished range,
+    // blocking every business transaction that inserts into the outbox until
+    // the publish below returns (for the whole retry time when Kafka is down).
+    return this.dataSource.transaction('READ COMMITTED', (manager) => this.claimOrdered(manager).then((rows) => this.publishAndMark(manager, rows)));
   }
 
   private claim(manager: EntityManager, lock: string): Promise<Row[]> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import {
   type Actor,
   DomainError,
@@ -15,11 +15,17 @@ import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { MessageContextStore } from '../context.js';
 import { MESSAGING_OPTIONS, type MessagingOptions, namespaced } from '../options.js';
 import { RPC_CHANNEL_FACTORY, type RpcChannel, type RpcChannelFactory } from './rpc-channel.js';
+import { RPC_CREDENTIALS, type RpcCredentials } from './rpc-auth.js';
 
 export interface RpcCallOptions {
   timeoutMs?: number;
   /** Overrides the actor inherited from the message or request being handled. */
   actor?: Actor;
+  /**
+   * The token to send: by default the one of the request being handled, else
+   * the service's own credentials; `null` sends none (public calls).
+   */
+  token?: string | null;
   correlationId?: string;
 }
 
@@ -36,10 +42,12 @@ export class RpcClient implements OnApplicationShutdown {
   constructor(
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     @Inject(RPC_CHANNEL_FACTORY) private readonly channelFactory: RpcChannelFactory,
+    @Optional() @Inject(RPC_CREDENTIALS) private readonly credentials?: RpcCredentials,
   ) {}
 
   async send<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, opts: RpcCallOptions = {}): Promise<RpcResponse<P>> {
-    const envelope = createEnvelope(pattern, request, MessageContextStore.origin({ actor: opts.actor, correlationId: opts.correlationId }));
+    const token = opts.token === null ? undefined : (opts.token ?? MessageContextStore.current()?.token ?? (await this.credentials?.token()));
+    const envelope = createEnvelope(pattern, request, { ...MessageContextStore.origin({ actor: opts.actor, correlationId: opts.correlationId }), token });
     const timeoutMs = opts.timeoutMs ?? this.options.rpcTimeoutMs;
     const channel = this.channel(namespaced(this.options, rpcQueue(rpcTarget(pattern))));
     try {

@@ -1,12 +1,14 @@
 import { MessagePattern, Transport } from '@nestjs/microservices';
 import { UseFilters, UseInterceptors, applyDecorators } from '@nestjs/common';
 import type { Actor, Envelope, RpcPattern, RpcRequest, RpcResponse } from '@shop/contracts';
+import { MessageContextStore } from '../context.js';
 import { RpcServerInterceptor } from './rpc-server.interceptor.js';
 import { RpcErrorFilter } from './rpc-error.filter.js';
 
 /** What an RPC handler may know about its call besides the request. */
 export interface RpcCall {
   envelope: Envelope;
+  /** The caller as verified from its token; undefined for an anonymous request. */
   actor?: Actor;
   correlationId: string;
 }
@@ -23,7 +25,7 @@ export function RpcHandler<P extends RpcPattern>(pattern: P) {
   return <M extends RpcMethod<P>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
     const original = descriptor.value as unknown as RpcMethod<P>;
     const adapter = function (this: unknown, envelope: Envelope<RpcRequest<P>>) {
-      return original.call(this, envelope.payload, { envelope, actor: envelope.actor, correlationId: envelope.correlationId });
+      return original.call(this, envelope.payload, { envelope, actor: MessageContextStore.current()?.actor, correlationId: envelope.correlationId });
     };
     Object.defineProperty(adapter, 'name', { value: original.name });
     descriptor.value = adapter as unknown as M;

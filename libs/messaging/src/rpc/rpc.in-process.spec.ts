@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCodes } from '@shop/contracts';
-import { uniqueName } from '@shop/testing';
 import { InProcessBroker } from '../in-process/in-process.broker.js';
 import { MessageContextStore } from '../context.js';
 import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from '../../test/fixtures/rpc-apps.js';
@@ -14,7 +14,7 @@ describe('RPC over the in-process binding', () => {
   let config: RpcFixtureConfig;
 
   beforeEach(() => {
-    config = { transport: 'in-process', namespace: uniqueName('t'), broker: new InProcessBroker(), rpcTimeoutMs: 2_000 };
+    config = { transport: 'in-process', namespace: `t-${randomUUID()}`, broker: new InProcessBroker(), rpcTimeoutMs: 2_000 };
   });
 
   afterEach(async () => {
@@ -103,16 +103,16 @@ describe('RPC over the in-process binding', () => {
     const product = await server('product');
     const cart = await server('cart');
     const { rpc } = await caller();
-    const correlationId = uniqueName('corr');
+    const correlationId = `corr-${randomUUID()}`;
 
     const view = await MessageContextStore.run({ correlationId }, () => rpc.send('product.get', { idOrSlug: 'nested:p-42' }));
 
     expect(view.name).toBe('Snapshot of p-42');
     const [outer] = product.log.handled;
     const [inner] = cart.log.handled;
-    expect(outer).toMatchObject({ correlationId, context: { correlationId, messageId: outer!.envelopeId } });
-    expect(outer!.causationId).toBeUndefined();
-    expect(inner).toMatchObject({ pattern: 'cart.productSnapshot', request: { productId: 'p-42' }, correlationId, causationId: outer!.envelopeId, context: { correlationId } });
+    expect(outer).toMatchObject({ correlationId, context: { correlationId, messageId: outer?.envelopeId } });
+    expect(outer?.causationId).toBeUndefined();
+    expect(inner).toMatchObject({ pattern: 'cart.productSnapshot', request: { productId: 'p-42' }, correlationId, causationId: outer?.envelopeId, context: { correlationId } });
   });
 
   it('shares 50 concurrent requests between two instances on the same queue and answers every one', async () => {

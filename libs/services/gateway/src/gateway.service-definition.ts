@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import type { ServiceDefinition } from '@shop/platform';
 import { installCorrelation } from './correlation.js';
 import { GatewayModule } from './gateway.module.js';
@@ -6,5 +7,10 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   module: GatewayModule,
   defaultHttpPort: 3000,
-  configureHttp: (app) => installCorrelation(app),
+  configureHttp: async (app, env) => {
+    installCorrelation(app);
+    await app.register(helmet as never, { contentSecurityPolicy: false });
+    const origins = (env['CORS_ORIGINS'] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+    app.enableCors({ origin: origins.length ? origins : false, exposedHeaders: ['x-correlation-id', 'retry-after', 'www-authenticate'] });
+  },
 };

@@ -1,2 +1,5 @@
 export * from './user.service-definition.js';
 export * from './user.module.js';
+export * from './accounts/account-bootstrap.js';
+export * from './tokens/key-store.js';
+export * from './credentials/password-policy.js';

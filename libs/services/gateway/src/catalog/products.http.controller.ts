@@ -1,8 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Public } from '@shop/auth';
 import { RpcClient } from '@shop/messaging';
 import { ListProductsQuery } from './list-products.query.js';
 
 @Controller('api/v1/products')
+@Public()
 export class ProductsHttpController {
   constructor(private readonly rpc: RpcClient) {}
 

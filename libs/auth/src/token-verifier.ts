@@ -1,0 +1,91 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Actor, DomainError, ErrorCodes, type JsonWebKeySet, ROLES, type Role, SERVICE_NAMES, type ServiceName } from '@shop/contracts';
+import { type JWTPayload, createLocalJWKSet, errors, jwtVerify } from 'jose';
+import { AUTH_OPTIONS, type AuthOptions } from './auth.options.js';
+
+/** Where verifiers get the issuer's public keys. */
+export abstract class JwksSource {
+  abstract fetch(): Promise<JsonWebKeySet>;
+}
+
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** Refetch the key set on an unknown `kid` at most this often. */
+const REFETCH_INTERVAL_MS = 5_000;
+
+export interface VerifiedToken {
+  actor: Actor;
+  claims: JWTPayload;
+}
+
+/**
+ * Verifies access tokens against the issuer's JWKS, pinning the algorithm
+ * (EdDSA), the token type, issuer, audience and lifetime (small clock-skew
+ * leeway). The key set is cached and refetched when a token names an unknown
+ * key id, so key rotation needs no restart.
+ */
+@Injectable()
+export class TokenVerifier {
+  private keys?: ReturnType<typeof createLocalJWKSet>;
+  private fetchedAt = 0;
+  private inflight?: Promise<void>;
+
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+    private readonly source: JwksSource,
+  ) {}
+
+  async verify(token: string): Promise<VerifiedToken> {
+    if (!this.keys) await this.refresh(true);
+    try {
+      return await this.verifyWithCurrentKeys(token);
+    } catch (err) {
+      if (err instanceof errors.JWKSNoMatchingKey && (await this.refresh(false))) {
+        return this.verifyWithCurrentKeys(token).catch((e: unknown) => this.reject(e));
+      }
+      return this.reject(err);
+    }
+  }
+
+  private async verifyWithCurrentKeys(token: string): Promise<VerifiedToken> {
+    const { payload } = await jwtVerify(token, this.keys!, {
+      algorithms: ['EdDSA'],
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+      typ: ACCESS_TOKEN_TYPE,
+      clockTolerance: this.options.clockToleranceSeconds,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    });
+    return { actor: actorOf(payload), claims: payload };
+  }
+
+  /** Refetches the key set; false when it was refetched too recently to try again. */
+  private async refresh(force: boolean): Promise<boolean> {
+    if (!force && Date.now() - this.fetchedAt < REFETCH_INTERVAL_MS) return false;
+    this.inflight ??= this.source
+      .fetch()
+      .then((jwks) => {
+        this.keys = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+        this.fetchedAt = Date.now();
+      })
+      .finally(() => (this.inflight = undefined));
+    await this.inflight;
+    return true;
+  }
+
+  private reject(err: unknown): never {
+    if (err instanceof DomainError) throw err;
+    const reason = err instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid';
+    throw new DomainError(ErrorCodes.AUTH_TOKEN_INVALID, reason);
+  }
+}
+
+function actorOf(claims: JWTPayload): Actor {
+  const sub = String(claims.sub);
+  if (claims['kind'] === 'service') {
+    const service = sub.replace(/^service:/, '');
+    if (!(SERVICE_NAMES as readonly string[]).includes(service)) throw new DomainError(ErrorCodes.AUTH_TOKEN_INVALID, 'unknown service');
+    return { kind: 'service', service: service as ServiceName };
+  }
+  const roles = Array.isArray(claims['roles']) ? (claims['roles'] as unknown[]).filter((r): r is Role => (ROLES as readonly unknown[]).includes(r)) : [];
+  return { kind: 'user', userId: sub, roles };
+}

@@ -1,0 +1,69 @@
+import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import type { Actor } from '@shop/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const AUTH_LIMITED = 'shop:rate-limit:auth';
+const LOGIN_LIMITED = 'shop:rate-limit:login';
+
+/** Register and login: limited per client IP. */
+export const AuthRateLimited = () => SetMetadata(AUTH_LIMITED, true);
+/** Login: limited per account (e-mail) as well, against password guessing spread over IPs. */
+export const LoginRateLimited = () => SetMetadata(LOGIN_LIMITED, true);
+
+const marked = (key: string) => (ctx: ExecutionContext) => Reflect.getMetadata(key, ctx.getHandler()) !== true;
+
+type Req = FastifyRequest & { actor?: Actor; body?: { email?: unknown } };
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+/** The gateway's limits, from configuration. */
+export function rateLimitsFromEnv(env: NodeJS.ProcessEnv): ThrottlerModuleOptions {
+  return {
+    throttlers: [
+      {
+        // Every route: per signed-in user, else per IP.
+        name: 'general',
+        ttl: positive(env, 'RATE_LIMIT_TTL_MS', 60_000),
+        limit: positive(env, 'RATE_LIMIT_PER_USER', 600),
+        getTracker: (req: Record<string, unknown>) => {
+          const r = req as unknown as Req;
+          return r.actor?.kind === 'user' ? `user:${r.actor.userId}` : `ip:${r.ip}`;
+        },
+      },
+      {
+        name: 'auth-ip',
+        ttl: positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000),
+        limit: positive(env, 'RATE_LIMIT_AUTH_PER_IP', 20),
+        skipIf: marked(AUTH_LIMITED),
+        getTracker: (req: Record<string, unknown>) => `ip:${(req as unknown as Req).ip}`,
+      },
+      {
+        name: 'login-account',
+        ttl: positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000),
+        limit: positive(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10),
+        skipIf: marked(LOGIN_LIMITED),
+        getTracker: (req: Record<string, unknown>) => {
+          const email = (req as unknown as Req).body?.email;
+          return `account:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
+        },
+      },
+    ],
+  };
+}
+
+/** Answers 429 problem+json with Retry-After (seconds) when a limit is hit. */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(detail.timeToBlockExpire))));
+    throw new ThrottlerException('too many requests: slow down and retry later');
+  }
+}
