@@ -32,6 +32,7 @@ export interface RpcMap {
   'user.refresh': { request: RefreshTokens; response: TokenPair };
   'user.logout': { request: RefreshTokens; response: { revoked: boolean } };
   'user.jwks': { request: Empty; response: JsonWebKeySet };
+  'user.rotateSigningKey': { request: Empty; response: { kid: string } };
   'user.serviceToken': { request: ServiceCredentials; response: ServiceToken };
   'user.me': { request: Empty; response: UserView };
   'user.updateMe': { request: UpdateProfile; response: UserView };

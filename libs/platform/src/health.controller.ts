@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Public } from '@shop/auth';
 import { type ReadinessCheck, READINESS_CHECKS, withTimeout } from './readiness.js';
 
 type Status = 'up' | 'down';
@@ -9,6 +10,7 @@ type Status = 'up' | 'down';
  * (database, brokers) answers; 503 with the failing ones named otherwise.
  */
 @Controller('health')
+@Public()
 export class HealthController {
   constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
 

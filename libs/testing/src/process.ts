@@ -78,14 +78,14 @@ export function spawnNode(entry: string, env: NodeJS.ProcessEnv = {}, args: stri
   };
 }
 
-/** Polls until `probe` returns a value other than undefined/false, or throws its last error after the timeout. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+/** Polls until `probe` returns a value other than undefined/null/false, or throws its last error after the timeout. */
+export async function eventually<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
+      if (value !== undefined && value !== null && value !== false) return value as T;
     } catch (err) {
       lastError = err;
     }

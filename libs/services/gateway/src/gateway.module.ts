@@ -4,14 +4,28 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { HttpAuthGuard } from '@shop/auth';
 import { APP_ENV } from '@shop/platform';
 import { ProductsHttpController } from './catalog/products.http.controller.js';
-import { AdminUsersHttpController } from './identity/admin-users.http.controller.js';
+import { AdminKeysHttpController, AdminUsersHttpController } from './identity/admin-users.http.controller.js';
 import { AuthHttpController, WellKnownController } from './identity/auth.http.controller.js';
 import { MeHttpController } from './identity/me.http.controller.js';
-import { RateLimitGuard, rateLimitsFromEnv } from './throttling/rate-limits.js';
+import { RATE_LIMIT_STORAGE, RateLimitGuard, rateLimitStorageFromEnv, rateLimitsFromEnv } from './throttling/rate-limits.js';
+import type { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
+
+/** Holds the shared rate-limit store, so that its connection is closed with the app. */
+@Module({
+  providers: [{ provide: RATE_LIMIT_STORAGE, inject: [APP_ENV], useFactory: rateLimitStorageFromEnv }],
+  exports: [RATE_LIMIT_STORAGE],
+})
+class RateLimitStorageModule {}
 
 @Module({
-  imports: [ThrottlerModule.forRootAsync({ inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => rateLimitsFromEnv(env) })],
-  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, ProductsHttpController],
+  imports: [
+    ThrottlerModule.forRootAsync({
+      imports: [RateLimitStorageModule],
+      inject: [APP_ENV, RATE_LIMIT_STORAGE],
+      useFactory: (env: NodeJS.ProcessEnv, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(env, storage),
+    }),
+  ],
+  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController],
   providers: [
     // Order matters: authentication first, so rate limits can key on the user.
     { provide: APP_GUARD, useClass: HttpAuthGuard },

@@ -3,6 +3,19 @@ import { Roles } from '@shop/auth';
 import { RpcClient } from '@shop/messaging';
 import { ListUsersQuery, SetRolesBody } from './identity.dto.js';
 
+/** Signing-key rotation: the previous key keeps verifying until the tokens it signed expire. */
+@Controller('api/v1/admin/signing-keys')
+@Roles('ADMIN')
+export class AdminKeysHttpController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post('rotate')
+  @HttpCode(HttpStatus.OK)
+  rotate() {
+    return this.rpc.send('user.rotateSigningKey', {});
+  }
+}
+
 @Controller('api/v1/admin/users')
 @Roles('ADMIN')
 export class AdminUsersHttpController {

@@ -2,6 +2,7 @@ import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Actor } from '@shop/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 const AUTH_LIMITED = 'shop:rate-limit:auth';
 const LOGIN_LIMITED = 'shop:rate-limit:login';
@@ -23,9 +24,18 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return n;
 }
 
+export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
+
+/** RATE_LIMIT_REDIS_URL shares the counters among gateway replicas; without it they are in memory. */
+export function rateLimitStorageFromEnv(env: NodeJS.ProcessEnv): RedisThrottlerStorage | null {
+  const url = env['RATE_LIMIT_REDIS_URL'];
+  return url ? new RedisThrottlerStorage(url) : null;
+}
+
 /** The gateway's limits, from configuration. */
-export function rateLimitsFromEnv(env: NodeJS.ProcessEnv): ThrottlerModuleOptions {
+export function rateLimitsFromEnv(env: NodeJS.ProcessEnv, storage: RedisThrottlerStorage | null = null): ThrottlerModuleOptions {
   return {
+    ...(storage ? { storage } : {}),
     throttlers: [
       {
         // Every route: per signed-in user, else per IP.

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import type { CreateProduct, GetProduct, ListProducts } from '@shop/contracts';
-import { RpcHandler } from '@shop/messaging';
+import { type RpcCall, RpcHandler } from '@shop/messaging';
 import { ProductsService } from './products.service.js';
 
 @Controller()
@@ -18,7 +18,7 @@ export class ProductsRpcController {
   }
 
   @RpcHandler('product.create')
-  create(req: CreateProduct) {
-    return this.products.create(req);
+  create(req: CreateProduct, { actor }: RpcCall) {
+    return this.products.createAs(actor, req);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type CreateProduct, DomainError, ErrorCodes, type ListProducts, type Page, type ProductView, newId } from '@shop/contracts';
+import { requireRole } from '@shop/auth';
+import { type Actor, type CreateProduct, DomainError, ErrorCodes, type ListProducts, type Page, type ProductView, newId } from '@shop/contracts';
 import { isDuplicateKeyError } from '@shop/database';
 import { OutboxService } from '@shop/messaging';
 import { DataSource } from 'typeorm';
@@ -57,6 +58,16 @@ export class ProductsService {
       take: pageSize,
     });
     return { items: items.map(toView), total, page, pageSize };
+  }
+
+  /**
+   * Creation on behalf of a caller: a seller creates their own products, an
+   * admin or an internal service may name the seller.
+   */
+  createAs(actor: Actor | undefined, cmd: CreateProduct): Promise<ProductView> {
+    if (actor?.kind === 'service') return this.create(cmd);
+    const user = requireRole(actor, 'SELLER', 'ADMIN');
+    return this.create(user.roles.includes('ADMIN') ? cmd : { ...cmd, sellerId: user.userId });
   }
 
   /** Creates a product and emits `product.created` in the same transaction. */

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import type { Login, RefreshTokens, Register, ServiceCredentials } from '@shop/contracts';
-import { RpcHandler } from '@shop/messaging';
+import { requireRole } from '@shop/auth';
+import { type RpcCall, RpcHandler } from '@shop/messaging';
 import { KeyStore } from '../tokens/key-store.js';
 import { AuthService } from './auth.service.js';
 
@@ -34,6 +35,13 @@ export class AuthRpcController {
   @RpcHandler('user.jwks')
   jwks() {
     return this.keys.jwks();
+  }
+
+  /** Admins only: a new key signs from now on; the old one verifies until its tokens expire. */
+  @RpcHandler('user.rotateSigningKey')
+  async rotateSigningKey(_: Record<string, never>, { actor }: RpcCall) {
+    requireRole(actor, 'ADMIN');
+    return { kid: await this.keys.rotate() };
   }
 
   @RpcHandler('user.serviceToken')

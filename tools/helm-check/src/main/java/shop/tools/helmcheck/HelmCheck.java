@@ -7,9 +7,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Runs real Helm on a chart: {@code helm lint --strict} (chart defaults) and
@@ -20,18 +26,36 @@ import java.util.List;
  *     default= production=helm/shop/examples/values-production.yaml aws=a.yaml,b.yaml
  * </pre>
  *
- * For each set NAME it writes {@code OUT/NAME.yaml} (the rendered manifests) or
- * {@code OUT/NAME.error.txt} (Helm's error), and {@code OUT/report.json} for
- * the whole run. The exit code is 1 when the lint or any render failed, 2 on
- * bad usage. helm-java 0.0.21's lint takes no values files, so the values
- * sets are checked by {@code helm template}, which applies values.schema.json
- * to the merged values exactly as {@code helm install} does.
+ * For each set NAME it writes {@code OUT/NAME.yaml} (the release manifests),
+ * {@code OUT/NAME.hooks.yaml} (the hook manifests) or {@code OUT/NAME.error.txt}
+ * (Helm's error), and {@code OUT/report.json} for the whole run. The exit code
+ * is 1 when the lint or any render failed, 2 on bad usage.
+ *
+ * <p>Two gaps of helm-java 0.0.21 and how they are bridged, with Helm still
+ * doing all the rendering:
+ * <ul>
+ *   <li>Its lint takes no values files, so the values sets are checked by
+ *       {@code helm template}, which applies values.schema.json to the merged
+ *       values exactly as {@code helm install} does.</li>
+ *   <li>Its template returns the release manifest only, without the hooks
+ *       that {@code helm template} prints. So each set is rendered a second
+ *       time from a temporary copy of the chart in which the annotation key
+ *       {@code helm.sh/hook*} is renamed: Helm then treats the hooks as plain
+ *       manifests and returns them. The documents that carried the renamed
+ *       key are the hooks (written back with the real key); every other
+ *       document must come out byte for byte as in the first render, or the
+ *       run fails.</li>
+ * </ul>
  */
 public final class HelmCheck {
 
   private record ValuesSet(String name, List<Path> files) {}
 
   private record Outcome(String name, List<Path> files, boolean ok, String error, long millis, int documents) {}
+
+  /** Stands in for "helm.sh/hook" in the copy rendered to reveal the hooks; not a real annotation. */
+  private static final String HOOK_KEY = "helm.sh/hook";
+  private static final String HOOK_KEY_STAND_IN = "helm-check.invalid/hook";
 
   private HelmCheck() {}
 
@@ -72,6 +96,8 @@ public final class HelmCheck {
     }
     Files.createDirectories(out);
     Helm helm = new Helm(chart);
+    Path hooksChart = chartWithHooksUnmarked(chart);
+    Helm hooksHelm = new Helm(hooksChart);
 
     String helmVersion = Helm.version().call().trim();
     System.out.println("helm-check: Helm " + helmVersion + " (helm-java), chart " + chart);
@@ -96,16 +122,18 @@ public final class HelmCheck {
     for (ValuesSet set : sets) {
       long t0 = System.nanoTime();
       Path manifest = out.resolve(set.name() + ".yaml");
+      Path hooksManifest = out.resolve(set.name() + ".hooks.yaml");
       Path errorFile = out.resolve(set.name() + ".error.txt");
       Files.deleteIfExists(manifest);
+      Files.deleteIfExists(hooksManifest);
       Files.deleteIfExists(errorFile);
-      TemplateCommand template = helm.template().withName(releaseName).withNamespace(namespace).withKubeVersion(kubeVersion);
-      for (Path f : set.files()) template = template.withValuesFile(f.toAbsolutePath());
       Outcome outcome;
       try {
-        String rendered = template.call();
+        String rendered = render(helm, set, releaseName, namespace, kubeVersion);
         Files.writeString(manifest, rendered, StandardCharsets.UTF_8);
-        int docs = rendered.split("(?m)^---\\s*$").length - 1;
+        String hooks = hooksOf(rendered, render(hooksHelm, set, releaseName, namespace, kubeVersion));
+        Files.writeString(hooksManifest, hooks, StandardCharsets.UTF_8);
+        int docs = documents(rendered).size() + documents(hooks).size();
         outcome = new Outcome(set.name(), set.files(), true, null, (System.nanoTime() - t0) / 1_000_000, docs);
       } catch (RuntimeException e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -120,7 +148,74 @@ public final class HelmCheck {
     }
 
     Files.writeString(out.resolve("report.json"), report(helmVersion, chart, kubeVersion, lintResult, lintMillis, outcomes), StandardCharsets.UTF_8);
+    deleteTree(hooksChart);
     System.exit(failed ? 1 : 0);
+  }
+
+  private static String render(Helm helm, ValuesSet set, String releaseName, String namespace, String kubeVersion) {
+    TemplateCommand template = helm.template().withName(releaseName).withNamespace(namespace).withKubeVersion(kubeVersion);
+    for (Path f : set.files()) template = template.withValuesFile(f.toAbsolutePath());
+    return template.call();
+  }
+
+  /** A copy of the chart (symbolic links resolved) whose templates say HOOK_KEY_STAND_IN where they said HOOK_KEY. */
+  private static Path chartWithHooksUnmarked(Path chart) throws IOException {
+    Path copy = Files.createTempDirectory("helm-check-hooks-").resolve(chart.toAbsolutePath().normalize().getFileName());
+    int renamed = 0;
+    try (Stream<Path> files = Files.walk(chart, FileVisitOption.FOLLOW_LINKS)) {
+      for (Path source : (Iterable<Path>) files::iterator) {
+        Path target = copy.resolve(chart.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else if (chart.relativize(source).startsWith("templates")) {
+          String text = Files.readString(source, StandardCharsets.UTF_8);
+          renamed += text.split(java.util.regex.Pattern.quote(HOOK_KEY), -1).length - 1;
+          Files.writeString(target, text.replace(HOOK_KEY, HOOK_KEY_STAND_IN), StandardCharsets.UTF_8);
+        } else {
+          Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    System.out.println("hooks: " + renamed + " '" + HOOK_KEY + "' annotation keys unmarked in a copy of the chart at " + copy);
+    return copy;
+  }
+
+  /**
+   * The hook documents of a render of the unmarked copy, with their real
+   * annotation key back. Fails unless its other documents are exactly the
+   * release manifest Helm rendered from the chart itself.
+   */
+  private static String hooksOf(String manifest, String unmarked) {
+    Map<String, String> release = new LinkedHashMap<>();
+    for (String doc : documents(manifest)) release.put(doc, doc);
+    StringBuilder hooks = new StringBuilder();
+    List<String> plain = new ArrayList<>();
+    for (String doc : documents(unmarked)) {
+      if (doc.contains(HOOK_KEY_STAND_IN)) {
+        hooks.append("---\n").append(doc.replace(HOOK_KEY_STAND_IN, HOOK_KEY)).append('\n');
+      } else {
+        plain.add(doc);
+      }
+    }
+    if (!plain.equals(new ArrayList<>(release.keySet()))) {
+      throw new IllegalStateException("the render that reveals the hooks differs from the release manifest outside the hooks");
+    }
+    return hooks.toString();
+  }
+
+  private static List<String> documents(String yaml) {
+    List<String> docs = new ArrayList<>();
+    for (String part : yaml.split("(?m)^---\\s*$")) {
+      if (!part.isBlank()) docs.add(part.strip());
+    }
+    return docs;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    Path root = dir.getParent();
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+    }
   }
 
   private static String report(String helmVersion, Path chart, String kubeVersion, LintResult lint, long lintMillis, List<Outcome> outcomes) {
