@@ -19,7 +19,7 @@ import { ensureKafkaTopics } from '@shop/messaging';
 import { type RunningService, bootstrapService } from '@shop/platform';
 import { createDatabases, dropDatabases, uniqueName } from '@shop/testing';
 import { DataSource } from 'typeorm';
-import { ItemsService, consumerService, onAppliedCommit, producerService } from '../libs/messaging/test/fixtures/events-services.js';
+import { ItemsService, consumerService, onAppliedCommit, producerService } from '../test/messaging/fixtures/events-services.js';
 
 const EVENTS = Number(process.env['EVENTS'] ?? 200);
 const WARMUP = Number(process.env['WARMUP'] ?? 20);

@@ -13,7 +13,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { InProcessBroker, type TransportKind } from '@shop/messaging';
-import { type RpcFixtureConfig, startRpcCaller, startRpcServer } from '../libs/messaging/test/fixtures/rpc-apps.js';
+import { type RpcFixtureConfig, startRpcCaller, startRpcServer } from '../test/messaging/fixtures/rpc-apps.js';
 
 const calls = Number(process.env['RPC_BENCH_CALLS'] ?? 500);
 const warmup = Number(process.env['RPC_BENCH_WARMUP'] ?? 50);

@@ -68,7 +68,10 @@ describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and Maria
     expect(Number(outbox!.waiting)).toBe(0);
     // Partitions are consumed independently: the seeded events may still be arriving.
     const applied = async () => Number((await queryDatabase<{ n: number }>(`${dbPrefix}cart`, 'SELECT COUNT(*) AS n FROM inbox WHERE event_type = ?', ['product.created']))[0]!.n);
-    await eventually(async () => (await applied()) === SEEDED + 1, { timeoutMs: 30_000, what: 'every product.created applied once' });
+    await eventually(async () => (await applied()) === SEEDED + 1, { timeoutMs: 30_000, what: 'every product.created applied once' }).catch((err: unknown) => {
+      console.error(processes.get('cart')!.output().slice(-6000));
+      throw err;
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect(await applied()).toBe(SEEDED + 1);
   });

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, VersionColumn } from 'typeorm';
-import type { Role, UserStatus } from '@shop/contracts';
+import type { UserStatus } from '@shop/contracts';
 
 @Entity('users')
 export class User {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DomainError, ErrorCodes, type ProductView } from '@shop/contracts';
-import { MessageContextStore } from '../src/index.js';
+import { MessageContextStore } from '@shop/messaging';
 // Test code only: the test helpers depend on messaging, never the library itself.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { type SpawnedProcess, eventually, spawnNode, uniqueName } from '@shop/testing';
 import amqp from 'amqplib';
 import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from './fixtures/rpc-apps.js';

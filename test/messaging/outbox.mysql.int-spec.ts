@@ -3,7 +3,7 @@ import type { Envelope, ProductCreated } from '@shop/contracts';
 import { type RunningService, bootstrapService } from '@shop/platform';
 import { createDatabases, dropDatabases, eventually, queryDatabase, uniqueName } from '@shop/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { type MessagingOptions, ensureKafkaTopics } from '../src/index.js';
+import { type MessagingOptions, ensureKafkaTopics } from '@shop/messaging';
 import { ItemsService, metricValue, producerService } from './fixtures/events-services.js';
 
 const KAFKA_BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');

@@ -5,13 +5,13 @@ import { type ProductCreated, createEnvelope } from '@shop/contracts';
 import { type RunningService, type ServiceDefinition, bootstrapService } from '@shop/platform';
 import { eventually, uniqueName } from '@shop/testing';
 import { DataSource } from 'typeorm';
-import { ConsumerLog, ItemsService, callerService, consumerService, metricValue, producerService } from '../../test/fixtures/events-services.js';
-import { envelopeHeaders } from '../broker/rmq-rpc.js';
-import { MessageContextStore } from '../context.js';
-import { InProcessBroker } from '../in-process/in-process.broker.js';
-import type { MessagingOptions } from '../options.js';
-import { RpcClient } from '../rpc/rpc-client.js';
-import { EventPublisher } from './event-publisher.js';
+import { ConsumerLog, ItemsService, callerService, consumerService, metricValue, producerService } from './fixtures/events-services.js';
+import { envelopeHeaders } from '@shop/messaging';
+import { MessageContextStore } from '@shop/messaging';
+import { InProcessBroker } from '@shop/messaging';
+import type { MessagingOptions } from '@shop/messaging';
+import { RpcClient } from '@shop/messaging';
+import { EventPublisher } from '@shop/messaging';
 
 interface AppliedRow {
   event_id: string;

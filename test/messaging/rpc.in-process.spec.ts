@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCodes } from '@shop/contracts';
-import { InProcessBroker } from '../in-process/in-process.broker.js';
-import { MessageContextStore } from '../context.js';
-import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from '../../test/fixtures/rpc-apps.js';
+import { InProcessBroker } from '@shop/messaging';
+import { MessageContextStore } from '@shop/messaging';
+import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from './fixtures/rpc-apps.js';
 
 /**
  * The RPC layer over the in-process binding (the all-in-one mode): the same

@@ -1,11 +1,11 @@
 import type { JobMap } from '@shop/contracts';
 import { eventually, uniqueName } from '@shop/testing';
 import { Registry } from 'prom-client';
-import { type MessageContext, MessageContextStore } from '../context.js';
-import { InProcessJobQueue } from '../in-process/in-process.jobs.js';
-import { MessagingMetrics } from '../metrics.js';
-import { messagingOptionsFromEnv } from '../options.js';
-import type { JobContext } from './job-queue.js';
+import { type MessageContext, MessageContextStore } from '@shop/messaging';
+import { InProcessJobQueue } from '@shop/messaging';
+import { MessagingMetrics } from '@shop/messaging';
+import { messagingOptionsFromEnv } from '@shop/messaging';
+import type { JobContext } from '@shop/messaging';
 
 /**
  * The work queue of the in-process binding (the all-in-one mode): the same

@@ -4,7 +4,7 @@ import { type RunningService, type ServiceDefinition, bootstrapService } from '@
 import { createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName } from '@shop/testing';
 import amqp from 'amqplib';
 import { type Admin, Kafka, type Producer, logLevel } from 'kafkajs';
-import { MessageContextStore, type MessagingOptions, RpcClient, ensureKafkaTopics, envelopeHeaders } from '../src/index.js';
+import { MessageContextStore, type MessagingOptions, RpcClient, ensureKafkaTopics, envelopeHeaders } from '@shop/messaging';
 import { ConsumerLog, ItemsService, callerService, consumerService, metricValue, producerService } from './fixtures/events-services.js';
 
 const KAFKA_BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
