@@ -39,13 +39,23 @@ function deployableSources(): string[] {
   return files.sort();
 }
 
-/** Finds every environment read in TypeScript source: env['X'], env["X"], env.X, process.env.X, const { X } = process.env. */
+/**
+ * Finds every environment read in TypeScript source: env['X'], env["X"],
+ * env.X, process.env.X, const { X } = process.env. A read through a variable
+ * (`env[name]`) is accepted only in a file that passes the names as literals
+ * next to the environment, as in `positive(env, 'RATE_LIMIT_TTL_MS', ...)`:
+ * those names are the reads.
+ */
 function scanEnvReads(sources: Array<{ file: string; code: string }>): Scan {
   const reads: EnvRead[] = [];
   const dynamic: string[] = [];
   for (const { file, code } of sources) {
     for (const m of code.matchAll(/\benv\s*\[\s*(['"`])([A-Za-z_][A-Za-z0-9_]*)\1\s*\]/g)) reads.push({ name: m[2]!, file });
-    for (const m of code.matchAll(/\benv\s*\[\s*(?!['"`][A-Za-z_][A-Za-z0-9_]*['"`]\s*\])([^\]]*)\]/g)) dynamic.push(`${file}: env[${m[1]}]`);
+    const passed = [...code.matchAll(/\(\s*(?:process\.)?env\s*,\s*(['"])([A-Z_][A-Z0-9_]*)\1/g)].map((m) => m[2]!);
+    for (const name of passed) reads.push({ name, file });
+    for (const m of code.matchAll(/\benv\s*\[\s*(?!['"`][A-Za-z_][A-Za-z0-9_]*['"`]\s*\])([^\]]*)\]/g)) {
+      if (!passed.length) dynamic.push(`${file}: env[${m[1]}]`);
+    }
     for (const m of code.matchAll(/\benv\??\.([A-Z_][A-Z0-9_]*)\b/g)) reads.push({ name: m[1]!, file });
     for (const m of code.matchAll(/\{([^{}]*)\}\s*=\s*(?:process\.)?env\b/g)) {
       for (const part of m[1]!.split(',')) {
@@ -68,8 +78,14 @@ function envListProblems(listed: string[], scan: Scan): string[] {
   return problems;
 }
 
-function readEnvList(): { app: Record<string, string>; runtime: Record<string, string> } {
-  return JSON.parse(readFileSync(join(root, 'docker/env-vars.json'), 'utf8')) as { app: Record<string, string>; runtime: Record<string, string> };
+interface EnvList {
+  app: Record<string, string>;
+  secrets: string[];
+  runtime: Record<string, string>;
+}
+
+function readEnvList(): EnvList {
+  return JSON.parse(readFileSync(join(root, 'docker/env-vars.json'), 'utf8')) as EnvList;
 }
 
 function sourcesOnDisk(): Array<{ file: string; code: string }> {
@@ -81,6 +97,12 @@ describe('docker/env-vars.json: the environment the apps read', () => {
     const scan = scanEnvReads(sourcesOnDisk());
     expect(scan.reads.length).toBeGreaterThan(20);
     expect(envListProblems(Object.keys(readEnvList().app), scan)).toEqual([]);
+  });
+
+  it('marks the credentials among them, which the chart may set from Secrets only', () => {
+    const list = readEnvList();
+    expect(list.secrets.filter((name) => !(name in list.app))).toEqual([]);
+    expect(list.secrets).toEqual(expect.arrayContaining(['DB_PASSWORD', 'RABBITMQ_URL']));
   });
 
   it('scans the libraries and apps that the images contain (database, messaging, platform, services)', () => {
@@ -106,8 +128,9 @@ describe('docker/env-vars.json: the environment the apps read', () => {
       { file: 'a.ts', code: 'const a = process.env.ALPHA; const b = env?.BETA;' },
       { file: 'b.ts', code: 'const { GAMMA, DELTA: d = "x" } = process.env;' },
       { file: 'c.ts', code: 'const key = `${name}_PORT`; const v = env[key];' },
+      { file: 'd.ts', code: "const get = (env, name) => env[name]; const t = get(env, 'EPSILON');" },
     ]);
-    expect(scan.reads.map((r) => r.name).sort()).toEqual(['ALPHA', 'BETA', 'DELTA', 'GAMMA']);
+    expect(scan.reads.map((r) => r.name).sort()).toEqual(['ALPHA', 'BETA', 'DELTA', 'EPSILON', 'GAMMA']);
     expect(scan.dynamic).toEqual(['c.ts: env[key]']);
   });
 });

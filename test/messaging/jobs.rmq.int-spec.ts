@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Envelope, JobMap } from '@shop/contracts';
-import { type JobContext, type MessageContext, MessageContextStore, MessagingMetrics, type MessagingOptions, RmqJobQueue, messagingOptionsFromEnv } from '@shop/messaging';
+import { type JobContext, type MessageContext, MessageContextStore, MessagingMetrics, type MessagingOptions, RmqJobQueue, messagingOptionsFromEnv, retryDelay, retryQueueName } from '@shop/messaging';
 import { type SpawnedProcess, eventually, spawnNode, uniqueName } from '@shop/testing';
 import amqp from 'amqplib';
 import { Registry } from 'prom-client';
@@ -44,7 +44,7 @@ function setup(overrides: Partial<MessagingOptions> = {}): Setup {
     registry,
     work,
     dlq: `${work}.dlq`,
-    retries: Array.from({ length: maxAttempts - 1 }, (_, i) => `${work}.retry.${i + 2}`),
+    retries: Array.from({ length: maxAttempts - 1 }, (_, i) => retryQueueName(work, retryDelay(retryDelayMs, i + 2))),
     queue() {
       const q = new RmqJobQueue(options, new MessagingMetrics(registry));
       openQueues.push(q);
@@ -123,7 +123,7 @@ afterAll(async () => {
   await withChannel(async (ch) => {
     for (const ns of usedNamespaces) {
       const work = `${ns}.notifications`;
-      for (const q of [work, `${work}.dlq`, ...Array.from({ length: maxAttempts - 1 }, (_, i) => `${work}.retry.${i + 2}`)]) await ch.deleteQueue(q);
+      for (const q of [work, `${work}.dlq`, ...Array.from({ length: maxAttempts - 1 }, (_, i) => retryQueueName(work, retryDelay(retryDelayMs, i + 2)))]) await ch.deleteQueue(q);
     }
   });
 });
@@ -158,7 +158,7 @@ describe('Jobs over RabbitMQ', () => {
 
     const queues = await listQueues(s.options.namespace);
 
-    expect(queues.get(s.work)).toEqual({ type: 'quorum', durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    expect(queues.get(s.work)).toEqual({ type: 'quorum', durable: true, arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 10, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': s.dlq } });
     expect(queues.get(s.dlq)).toEqual({ type: 'quorum', durable: true, arguments: { 'x-queue-type': 'quorum' } });
     expect(s.retries.map((r) => [r, queues.get(r)])).toEqual([
       [s.retries[0], { type: 'classic', durable: true, arguments: { 'x-message-ttl': retryDelayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': s.work } }],

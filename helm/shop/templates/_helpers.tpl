@@ -107,12 +107,24 @@ get database credentials and a container in the migration Job.
 {{- printf "%s://%s:%s@%s:%d/%s" (ternary "amqps" "amqp" $r.tls) ($r.auth.username | urlquery) ($r.auth.password | urlquery) $r.host (int $r.port) ($r.vhost | urlquery) -}}
 {{- end -}}
 
-{{- define "shop.authSecretName" -}}
-{{- default (printf "%s-auth" (include "shop.fullname" .)) .Values.auth.signingKey.existingSecret -}}
+{{- define "shop.serviceSecretsName" -}}
+{{- default (printf "%s-service-secrets" (include "shop.fullname" .)) .Values.auth.serviceSecrets.existingSecret -}}
 {{- end -}}
 
-{{- define "shop.hasSigningKey" -}}
-{{- if or .Values.auth.signingKey.existingSecret .Values.auth.signingKey.privateKey -}}true{{- end -}}
+{{- define "shop.adminSecretName" -}}
+{{- default (printf "%s-admin" (include "shop.fullname" .)) .Values.auth.admin.existingSecret -}}
+{{- end -}}
+
+{{- define "shop.hasAdmin" -}}
+{{- if or .Values.auth.admin.existingSecret (and .Values.auth.admin.email .Values.auth.admin.password) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "shop.rateLimitRedisSecretName" -}}
+{{- default (printf "%s-rate-limit-redis" (include "shop.fullname" .)) .Values.gateway.rateLimitRedis.existingSecret -}}
+{{- end -}}
+
+{{- define "shop.hasRateLimitRedis" -}}
+{{- if or .Values.gateway.rateLimitRedis.existingSecret .Values.gateway.rateLimitRedis.url -}}true{{- end -}}
 {{- end -}}
 
 {{/*
@@ -142,27 +154,74 @@ HTTP_HOST: "0.0.0.0"
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 SEED_DEMO_PRODUCTS: {{ .Values.config.seedDemoProducts | int | quote }}
+AUTH_ISSUER: {{ .Values.auth.issuer | quote }}
+AUTH_AUDIENCE: {{ .Values.auth.audience | quote }}
+AUTH_ACCESS_TTL_SECONDS: {{ .Values.auth.accessTtlSeconds | int | quote }}
+AUTH_REFRESH_TTL_SECONDS: {{ .Values.auth.refreshTtlSeconds | int | quote }}
+AUTH_SERVICE_TOKEN_TTL_SECONDS: {{ .Values.auth.serviceTokenTtlSeconds | int | quote }}
+AUTH_CLOCK_TOLERANCE_SECONDS: {{ .Values.auth.clockToleranceSeconds | int | quote }}
 {{- end -}}
 
-{{/* Environment entries that come from Secrets. Call with (dict "root" $ "database" true|false). */}}
-{{- define "shop.secretEnv" -}}
+{{/*
+Environment entries of one app that come from Secrets, plus the app-specific
+ones. Call with (dict "root" $ "name" "order" "database" true|false).
+*/}}
+{{- define "shop.appEnv" -}}
+{{- $root := .root -}}
 {{- if .database }}
 - name: DB_USER
   valueFrom:
     secretKeyRef:
-      name: {{ include "shop.databaseSecretName" .root }}
-      key: {{ .root.Values.database.auth.usernameKey }}
+      name: {{ include "shop.databaseSecretName" $root }}
+      key: {{ $root.Values.database.auth.usernameKey }}
 - name: DB_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "shop.databaseSecretName" .root }}
-      key: {{ .root.Values.database.auth.passwordKey }}
+      name: {{ include "shop.databaseSecretName" $root }}
+      key: {{ $root.Values.database.auth.passwordKey }}
 {{- end }}
 - name: RABBITMQ_URL
   valueFrom:
     secretKeyRef:
-      name: {{ include "shop.rabbitmqSecretName" .root }}
-      key: {{ include "shop.rabbitmqUrlKey" .root }}
+      name: {{ include "shop.rabbitmqSecretName" $root }}
+      key: {{ include "shop.rabbitmqUrlKey" $root }}
+- name: SERVICE_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shop.serviceSecretsName" $root }}
+      key: {{ .name }}
+{{- if eq .name "user" }}
+- name: SERVICE_SECRETS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shop.serviceSecretsName" $root }}
+      key: service-secrets.json
+{{- if include "shop.hasAdmin" $root }}
+- name: ADMIN_EMAIL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shop.adminSecretName" $root }}
+      key: email
+- name: ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shop.adminSecretName" $root }}
+      key: password
+{{- end }}
+{{- end }}
+{{- if eq .name "gateway" }}
+{{- with $root.Values.gateway.corsOrigins }}
+- name: CORS_ORIGINS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- if include "shop.hasRateLimitRedis" $root }}
+- name: RATE_LIMIT_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shop.rateLimitRedisSecretName" $root }}
+      key: {{ ternary $root.Values.gateway.rateLimitRedis.urlKey "url" (not (empty $root.Values.gateway.rateLimitRedis.existingSecret)) }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/* Creates the missing service databases (run by the migration Job with mysql2 from the app image). */}}

@@ -33,13 +33,19 @@ export class RmqJobQueue extends JobQueue {
   }
 
   private async topology(channel: Channel | ConfirmChannel, queue: string): Promise<void> {
-    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    // A job whose handler kills its process is redelivered, not failed: the
+    // delivery limit stops a crash loop by dead-lettering it after 10 deliveries.
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': 10, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetterQueueName(queue) },
+    });
     await channel.assertQueue(deadLetterQueueName(queue), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
     for (let next = 2; next <= this.options.jobMaxAttempts; next++) {
-      await channel.assertQueue(retryQueueName(queue, next), {
+      const delay = retryDelay(this.options.jobRetryDelayMs, next);
+      await channel.assertQueue(retryQueueName(queue, delay), {
         durable: true,
         arguments: {
-          'x-message-ttl': retryDelay(this.options.jobRetryDelayMs, next),
+          'x-message-ttl': delay,
           'x-dead-letter-exchange': '',
           'x-dead-letter-routing-key': queue,
         },
@@ -115,7 +121,7 @@ export class RmqJobQueue extends JobQueue {
     try {
       if (!poison && attempt < this.options.jobMaxAttempts) {
         this.logger.warn({ msg: 'job failed; retrying', queue, jobId: body.id, attempt, err: error });
-        await this.send(retryQueueName(queue, attempt + 1), body, { [MessageHeaders.attempt]: attempt + 1, [MessageHeaders.error]: error });
+        await this.send(retryQueueName(queue, retryDelay(this.options.jobRetryDelayMs, attempt + 1)), body, { [MessageHeaders.attempt]: attempt + 1, [MessageHeaders.error]: error });
         this.metrics.jobRetries.inc({ queue: name });
       } else {
         this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: body.id, attempt, err: error });

@@ -25,8 +25,13 @@ export function retryDelay(baseMs: number, next: number): number {
   return baseMs * 2 ** Math.max(0, next - 2);
 }
 
-export function retryQueueName(queue: string, attempt: number): string {
-  return `${queue}.retry.${attempt}`;
+/**
+ * The delay queue for one delay. Its name carries the delay, because a queue's
+ * TTL cannot change once declared: a new JOB_RETRY_DELAY_MS gets new queues
+ * (the old ones drain) instead of a broker error at start.
+ */
+export function retryQueueName(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}ms`;
 }
 
 export function deadLetterQueueName(queue: string): string {
