@@ -25,7 +25,7 @@ import {
 
 const DATABASES = ['shop_user', 'shop_product', 'shop_cart', 'shop_order', 'shop_notification'];
 
-const DOCKER_HINT = 'or, where Docker is available: docker compose -f docker/compose.yaml --profile infra up -d';
+const DOCKER_HINT = 'or, where Docker is available: docker compose -f docker/compose.infra.yaml up -d';
 
 // ---------------------------------------------------------------- Kafka
 

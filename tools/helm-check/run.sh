@@ -34,5 +34,10 @@ if (( $# == 0 )); then
 fi
 
 cd "$root"
-exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" \
+# Helm's lookup reaches for a cluster under helm-java: helm-check serves a fake,
+# empty one and writes its address into this file (see FakeKubeApi.java).
+kubeconfig="$(mktemp "${TMPDIR:-/tmp}/helm-check-kubeconfig.XXXXXX")"
+trap 'rm -f "$kubeconfig"' EXIT
+KUBECONFIG="$kubeconfig" HELM_CHECK_KUBECONFIG="$kubeconfig" \
+  java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" \
   --chart helm/shop --out "${HELM_CHECK_OUT:-tmp/helm-rendered}" --kube-version 1.31.0 "$@"

@@ -58,9 +58,18 @@ export class TokenVerifier {
     return { actor: actorOf(payload), claims: payload };
   }
 
-  /** Refetches the key set; false when it was refetched too recently to try again. */
+  /**
+   * Refetches the key set. Within REFETCH_INTERVAL_MS of the last fetch it
+   * waits for the next allowed one instead of giving up: a token signed by a
+   * key rotated in just after a fetch must not be refused (no downtime), and
+   * the issuer is still asked at most once per interval.
+   */
   private async refresh(force: boolean): Promise<boolean> {
-    if (!force && Date.now() - this.fetchedAt < REFETCH_INTERVAL_MS) return false;
+    const seen = this.fetchedAt;
+    if (!force && Date.now() - seen < REFETCH_INTERVAL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, seen + REFETCH_INTERVAL_MS - Date.now()));
+      if (this.fetchedAt !== seen) return true;
+    }
     this.inflight ??= this.source
       .fetch()
       .then((jwks) => {

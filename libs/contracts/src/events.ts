@@ -1,9 +1,13 @@
-import type { ProductCreated } from './product.js';
+import type { ProductArchived, ProductCreated, ProductPriceChanged, ProductUpdated, StockChanged } from './product.js';
 import type { UserDisabled, UserRegistered, UserRoleChanged } from './user.js';
 
 /** Every domain event type and its payload. */
 export interface EventMap {
   'product.created': ProductCreated;
+  'product.updated': ProductUpdated;
+  'product.price-changed': ProductPriceChanged;
+  'product.archived': ProductArchived;
+  'stock.changed': StockChanged;
   'user.registered': UserRegistered;
   'user.role-changed': UserRoleChanged;
   'user.disabled': UserDisabled;
@@ -13,6 +17,10 @@ export type EventType = keyof EventMap;
 /** One topic per aggregate; the record key is the aggregate id. */
 export const EVENT_TOPICS = {
   'product.created': 'catalog.events',
+  'product.updated': 'catalog.events',
+  'product.price-changed': 'catalog.events',
+  'product.archived': 'catalog.events',
+  'stock.changed': 'inventory.events',
   'user.registered': 'user.events',
   'user.role-changed': 'user.events',
   'user.disabled': 'user.events',

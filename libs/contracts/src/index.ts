@@ -5,3 +5,4 @@ export * from './rpc.js';
 export * from './events.js';
 export * from './jobs.js';
 export * from './user.js';
+export * from './cart.js';

@@ -1,4 +1,24 @@
-import type { CreateProduct, GetProduct, ListProducts, Page, ProductSnapshotView, ProductView } from './product.js';
+import type { AddCartItem, CartItemRef, CartView, UpdateCartItem } from './cart.js';
+import type {
+  AdjustStock,
+  CategoryView,
+  CreateCategory,
+  CreateProduct,
+  GetProduct,
+  GetProducts,
+  ListProducts,
+  OrderRef,
+  Page,
+  ProductSnapshotView,
+  ProductSummary,
+  ProductView,
+  ReservationView,
+  ReserveStock,
+  StockMovementView,
+  StockView,
+  UpdateCategory,
+  UpdateProduct,
+} from './product.js';
 import type {
   ChangePassword,
   JsonWebKeySet,
@@ -25,8 +45,25 @@ type Empty = Record<string, never>;
  */
 export interface RpcMap {
   'product.get': { request: GetProduct; response: ProductView };
-  'product.list': { request: ListProducts; response: Page<ProductView> };
+  'product.getMany': { request: GetProducts; response: ProductView[] };
+  'product.list': { request: ListProducts; response: Page<ProductSummary> };
   'product.create': { request: CreateProduct; response: ProductView };
+  'product.update': { request: UpdateProduct; response: ProductView };
+  'category.list': { request: Empty; response: CategoryView[] };
+  'category.create': { request: CreateCategory; response: CategoryView };
+  'category.update': { request: UpdateCategory; response: CategoryView };
+  'category.delete': { request: { categoryId: string }; response: { deleted: boolean } };
+  'stock.get': { request: { productId: string }; response: StockView };
+  'stock.adjust': { request: AdjustStock; response: StockView };
+  'stock.movements': { request: { productId: string; page?: number; pageSize?: number }; response: Page<StockMovementView> };
+  'stock.reserve': { request: ReserveStock; response: ReservationView };
+  'stock.release': { request: OrderRef; response: ReservationView | null };
+  'stock.commit': { request: OrderRef; response: ReservationView | null };
+  'cart.get': { request: Empty; response: CartView };
+  'cart.addItem': { request: AddCartItem; response: CartView };
+  'cart.updateItem': { request: UpdateCartItem; response: CartView };
+  'cart.removeItem': { request: CartItemRef; response: CartView };
+  'cart.clear': { request: Empty; response: CartView };
   'user.register': { request: Register; response: UserView };
   'user.login': { request: Login; response: TokenPair };
   'user.refresh': { request: RefreshTokens; response: TokenPair };

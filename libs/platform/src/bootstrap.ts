@@ -42,6 +42,8 @@ export interface ServiceDefinition {
   rpc?: boolean;
   /** Runs once the app is up (for example the demo seed). */
   afterStart?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<void>;
+  /** `main.js seed`: creates the service's demo data and returns what it made (printed as JSON). */
+  seed?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<unknown>;
   /** Extra HTTP setup for public-facing apps (the gateway). */
   configureHttp?: (app: NestFastifyApplication, env: NodeJS.ProcessEnv) => Promise<void> | void;
 }
@@ -166,6 +168,14 @@ export async function migrateService(def: ServiceDefinition, env: NodeJS.Process
  * SIGTERM/SIGINT; `main.js migrate` applies its migrations and exits.
  */
 export async function runService(def: ServiceDefinition): Promise<void> {
+  if (process.argv[2] === 'seed') {
+    if (!def.seed) throw new Error(`${def.name} has no demo data to seed`);
+    const service = await bootstrapService(def, { httpPort: 0, env: { ...process.env, SEED_DEMO_PRODUCTS: '' } });
+    const seeded = await def.seed(service.app, process.env);
+    await service.close();
+    console.log(JSON.stringify({ seeded: def.name, result: seeded }));
+    return;
+  }
   if (process.argv[2] === 'migrate') {
     const applied = await migrateService(def);
     console.log(JSON.stringify({ level: 'log', context: def.name, message: `migrations applied: ${applied.length ? applied.join(', ') : 'none pending'}` }));

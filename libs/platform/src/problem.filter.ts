@@ -24,7 +24,14 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.USER_WRONG_PASSWORD]: HttpStatus.FORBIDDEN,
   [ErrorCodes.PRODUCT_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCodes.PRODUCT_SLUG_TAKEN]: HttpStatus.CONFLICT,
+  [ErrorCodes.PRODUCT_VERSION_CONFLICT]: HttpStatus.CONFLICT,
+  [ErrorCodes.PRODUCT_UNAVAILABLE]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCodes.CATEGORY_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCodes.CATEGORY_NOT_EMPTY]: HttpStatus.CONFLICT,
   [ErrorCodes.STOCK_INSUFFICIENT]: HttpStatus.CONFLICT,
+  [ErrorCodes.STOCK_INVALID]: HttpStatus.BAD_REQUEST,
+  [ErrorCodes.CART_LIMIT]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCodes.CART_ITEM_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCodes.ORDER_NOT_FOUND]: HttpStatus.NOT_FOUND,
 };
 

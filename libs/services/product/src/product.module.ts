@@ -1,10 +1,30 @@
 import { Module } from '@nestjs/common';
-import { ProductsRpcController } from './catalog/products.rpc.controller.js';
+import { APP_ENV } from '@shop/platform';
+import { CategoriesService } from './catalog/categories.service.js';
+import { DemoCatalog } from './catalog/demo-seed.js';
+import { CategoriesRpcController, ProductsRpcController } from './catalog/products.rpc.controller.js';
 import { ProductsService } from './catalog/products.service.js';
+import { InventoryRpcController } from './inventory/inventory.rpc.controller.js';
+import { InventoryService, RESERVATION_TTL_SECONDS } from './inventory/inventory.service.js';
+import { ReservationSweeper, SWEEP_INTERVAL_MS } from './inventory/reservation-sweeper.js';
+
+const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
+  const n = Number(env[name] ?? fallback);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+};
 
 @Module({
-  controllers: [ProductsRpcController],
-  providers: [ProductsService],
-  exports: [ProductsService],
+  controllers: [ProductsRpcController, CategoriesRpcController, InventoryRpcController],
+  providers: [
+    ProductsService,
+    CategoriesService,
+    InventoryService,
+    ReservationSweeper,
+    DemoCatalog,
+    { provide: RESERVATION_TTL_SECONDS, inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => positive(env, 'RESERVATION_TTL_SECONDS', 900) },
+    { provide: SWEEP_INTERVAL_MS, inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => positive(env, 'RESERVATION_SWEEP_INTERVAL_MS', 5_000) },
+  ],
+  exports: [ProductsService, InventoryService, DemoCatalog],
 })
 export class ProductModule {}

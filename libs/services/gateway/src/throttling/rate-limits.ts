@@ -29,7 +29,8 @@ export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 /** RATE_LIMIT_REDIS_URL shares the counters among gateway replicas; without it they are in memory. */
 export function rateLimitStorageFromEnv(env: NodeJS.ProcessEnv): RedisThrottlerStorage | null {
   const url = env['RATE_LIMIT_REDIS_URL'];
-  return url ? new RedisThrottlerStorage(url) : null;
+  // Counted per namespace: several deployments or test runs may share one Redis.
+  return url ? new RedisThrottlerStorage(url, `${env['SHOP_NAMESPACE'] || 'shop'}:throttle:`) : null;
 }
 
 /** The gateway's limits, from configuration. */

@@ -15,6 +15,17 @@ export class Product {
   @Column({ type: 'text' })
   description!: string;
 
+  @Column({ name: 'category_id', type: 'varchar', length: 36, nullable: true })
+  categoryId!: string | null;
+
+  /** JSON array of image URLs. */
+  @Column({ type: 'text', nullable: true })
+  images!: string | null;
+
+  /** JSON object of attribute name to value. */
+  @Column({ type: 'text', nullable: true })
+  attributes!: string | null;
+
   /** Integer minor units (cents). */
   @Column({ name: 'price_amount', type: 'integer' })
   priceAmount!: number;

@@ -69,12 +69,18 @@ export class AuthService {
   }
 
   async refresh(presented: string): Promise<TokenPair> {
-    return this.dataSource.transaction(async (manager) => {
-      const row = await this.refreshTokens.consume(manager, presented);
-      const user = await manager.findOneBy(User, { id: row.userId });
-      if (!user || user.status !== 'ACTIVE') throw new DomainError(ErrorCodes.AUTH_REFRESH_INVALID, 'the refresh token is not valid');
-      return this.tokenPair(manager, user, row.familyId);
-    });
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const row = await this.refreshTokens.consume(manager, presented);
+        const user = await manager.findOneBy(User, { id: row.userId });
+        if (!user || user.status !== 'ACTIVE') throw new DomainError(ErrorCodes.AUTH_REFRESH_INVALID, 'the refresh token is not valid');
+        return this.tokenPair(manager, user, row.familyId);
+      });
+    } catch (err) {
+      // The error rolled the transaction back, with the family revocation consume() made in it: revoke in a transaction of its own.
+      if (err instanceof DomainError && err.code === ErrorCodes.AUTH_REFRESH_REUSED) await this.refreshTokens.revokeFamilyOf(presented);
+      throw err;
+    }
   }
 
   logout(presented: string): Promise<boolean> {

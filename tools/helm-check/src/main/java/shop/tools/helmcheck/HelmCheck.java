@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  *     default= production=helm/shop/examples/values-production.yaml aws=a.yaml,b.yaml
  * </pre>
  *
+ * {@code --installed-secret NAME=FILE} makes the (fake) cluster hold the
+ * Secret NAME, as JSON in FILE, as an earlier release would have left it.
+ *
  * For each set NAME it writes {@code OUT/NAME.yaml} (the release manifests),
  * {@code OUT/NAME.hooks.yaml} (the hook manifests) or {@code OUT/NAME.error.txt}
  * (Helm's error), and {@code OUT/report.json} for the whole run. The exit code
@@ -66,6 +69,7 @@ public final class HelmCheck {
     String namespace = "shop";
     String kubeVersion = "1.31.0";
     boolean lint = true;
+    Map<String, Path> installedSecrets = new LinkedHashMap<>();
     List<ValuesSet> sets = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -76,6 +80,10 @@ public final class HelmCheck {
         case "--namespace" -> namespace = args[++i];
         case "--kube-version" -> kubeVersion = args[++i];
         case "--no-lint" -> lint = false;
+        case "--installed-secret" -> {
+          String[] nameAndFile = args[++i].split("=", 2);
+          installedSecrets.put(nameAndFile[0], Paths.get(nameAndFile[1]));
+        }
         default -> {
           int eq = a.indexOf('=');
           if (eq <= 0 || a.startsWith("-")) {
@@ -95,12 +103,17 @@ public final class HelmCheck {
       return;
     }
     Files.createDirectories(out);
+    FakeKubeApi cluster = new FakeKubeApi();
+    for (Map.Entry<String, Path> secret : installedSecrets.entrySet()) {
+      cluster.addSecret(namespace, secret.getKey(), Files.readString(secret.getValue(), StandardCharsets.UTF_8));
+    }
     Helm helm = new Helm(chart);
-    Path hooksChart = chartWithHooksUnmarked(chart);
-    Helm hooksHelm = new Helm(hooksChart);
 
     String helmVersion = Helm.version().call().trim();
-    System.out.println("helm-check: Helm " + helmVersion + " (helm-java), chart " + chart);
+    System.out.println("helm-check: Helm " + helmVersion + " (helm-java), chart " + chart
+        + (installedSecrets.isEmpty() ? "" : ", cluster holding the Secrets " + installedSecrets.keySet()));
+    Path hooksChart = chartWithHooksUnmarked(chart);
+    Helm hooksHelm = new Helm(hooksChart);
     boolean failed = false;
 
     LintResult lintResult = null;
@@ -149,6 +162,7 @@ public final class HelmCheck {
 
     Files.writeString(out.resolve("report.json"), report(helmVersion, chart, kubeVersion, lintResult, lintMillis, outcomes), StandardCharsets.UTF_8);
     deleteTree(hooksChart);
+    cluster.close();
     System.exit(failed ? 1 : 0);
   }
 
@@ -182,25 +196,40 @@ public final class HelmCheck {
 
   /**
    * The hook documents of a render of the unmarked copy, with their real
-   * annotation key back. Fails unless its other documents are exactly the
-   * release manifest Helm rendered from the chart itself.
+   * annotation key back. Fails unless its other documents are the objects of
+   * the release manifest Helm rendered from the chart itself, in its order.
+   * (Objects, not bytes: generated secrets differ from one render to the next.)
    */
   private static String hooksOf(String manifest, String unmarked) {
-    Map<String, String> release = new LinkedHashMap<>();
-    for (String doc : documents(manifest)) release.put(doc, doc);
+    List<String> release = new ArrayList<>();
+    for (String doc : documents(manifest)) release.add(identity(doc));
     StringBuilder hooks = new StringBuilder();
     List<String> plain = new ArrayList<>();
     for (String doc : documents(unmarked)) {
       if (doc.contains(HOOK_KEY_STAND_IN)) {
         hooks.append("---\n").append(doc.replace(HOOK_KEY_STAND_IN, HOOK_KEY)).append('\n');
       } else {
-        plain.add(doc);
+        plain.add(identity(doc));
       }
     }
-    if (!plain.equals(new ArrayList<>(release.keySet()))) {
-      throw new IllegalStateException("the render that reveals the hooks differs from the release manifest outside the hooks");
+    if (!plain.equals(release)) {
+      throw new IllegalStateException("the render that reveals the hooks has other objects than the release manifest: " + plain + " vs " + release);
     }
     return hooks.toString();
+  }
+
+  private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile("(?m)^# Source: (.+)$");
+  private static final java.util.regex.Pattern KIND = java.util.regex.Pattern.compile("(?m)^kind: (.+)$");
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("(?m)^  name: (.+)$");
+
+  /** Template, kind and name of one rendered document. */
+  private static String identity(String doc) {
+    return first(SOURCE, doc) + " " + first(KIND, doc) + "/" + first(NAME, doc);
+  }
+
+  private static String first(java.util.regex.Pattern p, String doc) {
+    java.util.regex.Matcher m = p.matcher(doc);
+    return m.find() ? m.group(1).trim() : "?";
   }
 
   private static List<String> documents(String yaml) {
@@ -260,7 +289,8 @@ public final class HelmCheck {
 
   private static void usage(String problem) {
     System.err.println("helm-check: " + problem);
-    System.err.println("usage: helm-check --chart DIR --out DIR [--release NAME] [--namespace NS] [--kube-version X.Y.Z] [--no-lint] NAME=[VALUES[,VALUES...]] ...");
+    System.err.println("usage: helm-check --chart DIR --out DIR [--release NAME] [--namespace NS] [--kube-version X.Y.Z] [--no-lint]"
+        + " [--installed-secret NAME=SECRET.json ...] NAME=[VALUES[,VALUES...]] ...");
     System.exit(2);
   }
 }

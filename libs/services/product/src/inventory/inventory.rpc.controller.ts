@@ -1,0 +1,39 @@
+import { Controller } from '@nestjs/common';
+import type { AdjustStock, OrderRef, ReserveStock } from '@shop/contracts';
+import { type RpcCall, RpcHandler } from '@shop/messaging';
+import { InventoryService } from './inventory.service.js';
+
+@Controller()
+export class InventoryRpcController {
+  constructor(private readonly inventory: InventoryService) {}
+
+  @RpcHandler('stock.get')
+  get(req: { productId: string }) {
+    return this.inventory.get(req.productId);
+  }
+
+  @RpcHandler('stock.adjust')
+  adjust(req: AdjustStock, { actor }: RpcCall) {
+    return this.inventory.adjust(actor, req);
+  }
+
+  @RpcHandler('stock.movements')
+  movements(req: { productId: string; page?: number; pageSize?: number }, { actor }: RpcCall) {
+    return this.inventory.movements(actor, req.productId, req.page, req.pageSize);
+  }
+
+  @RpcHandler('stock.reserve')
+  reserve(req: ReserveStock, { actor }: RpcCall) {
+    return this.inventory.reserve(actor, req);
+  }
+
+  @RpcHandler('stock.release')
+  release(req: OrderRef, { actor }: RpcCall) {
+    return this.inventory.release(actor, req.orderId);
+  }
+
+  @RpcHandler('stock.commit')
+  commit(req: OrderRef, { actor }: RpcCall) {
+    return this.inventory.commit(actor, req.orderId);
+  }
+}
