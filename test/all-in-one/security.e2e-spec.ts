@@ -24,7 +24,7 @@ async function startAllInOne(spec: TargetSpec): Promise<SecurityTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), `shop-sec-${spec.name}-`));
   const lines: string[] = [];
   const logger = recordingLogger(lines);
-  const platform = await startPlatform({ DB_SQLITE_DIR: dataDir, SEED_DEMO_PRODUCTS: '2', ...spec.env }, { freePorts: true, logger }).catch((err: unknown) => {
+  const platform = await startPlatform({ DB_SQLITE_DIR: dataDir, SEED_DEMO_PRODUCTS: '0', ...spec.env }, { freePorts: true, logger }).catch((err: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   });

@@ -35,7 +35,7 @@ async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
     DB_NAME_PREFIX: dbPrefix,
     RABBITMQ_URL,
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092',
-    SEED_DEMO_PRODUCTS: '2',
+    SEED_DEMO_PRODUCTS: '0',
     LOG_LEVEL: 'debug',
     ...spec.env,
   };

@@ -405,6 +405,7 @@ export function describeSecuritySuite(name: string, startTarget: StartTarget, op
         const session = await login(api, user);
         const results = await Promise.all(Array.from({ length: 10 }, () => refresh(session.refreshToken)));
         const statuses = results.map((r) => r.status).sort();
+        if (statuses.includes(500)) console.log('DEBUG500', main.logs().split('\n').filter(l=>/error|Error/.test(l)).slice(-30).join('\n'));
         expect(statuses).toEqual([200, ...Array(9).fill(401)]);
         for (const r of results.filter((x) => x.status === 401)) expect(r.body.code).toMatch(/^AUTH\.REFRESH_(INVALID|REUSED)$/);
       });

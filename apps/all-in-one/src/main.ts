@@ -1,3 +1,4 @@
+import { DemoCatalog } from '@shop/services/product';
 import { AccountBootstrap, type DemoAccount } from '@shop/services/user';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,13 +26,18 @@ async function demoAccounts(): Promise<DemoAccount[]> {
 }
 
 const accounts = process.env['SEED_DEMO_ACCOUNTS'] === 'false' ? [] : await demoAccounts();
+// The demo catalog (categories, products with stock), owned by the demo seller; skipped once the catalog has products.
+const catalog = await platform.services
+  .find((s) => s.name === 'product')!
+  .app.get(DemoCatalog)
+  .seed(Number(process.env['DEMO_PRODUCTS'] ?? 1000), accounts.filter((a) => a.roles === 'SELLER').map((a) => a.id));
 const lines = platform.services.map((s) => `  ${s.name.padEnd(13)} ${s.url}/health/ready`);
 console.log(
   [
     '',
     `shop is up in ${((Date.now() - started) / 1000).toFixed(1)} s (all-in-one: in-process messaging, SQLite under ${dataDir}/)`,
     '',
-    `  API          ${platform.gatewayUrl}/api/v1/products`,
+    `  API          ${platform.gatewayUrl}/api/v1/products${catalog.products ? `   (seeded ${catalog.products} demo products)` : ''}`,
     ...lines,
     '',
     ...(accounts.length

@@ -20,7 +20,6 @@ export const ALL_IN_ONE_DEFAULTS: Record<string, string> = {
   SHOP_TRANSPORT: 'in-process',
   DB_DRIVER: 'sqlite',
   DB_SQLITE_DIR: '.data',
-  SEED_DEMO_PRODUCTS: '48',
 };
 
 export interface Platform {

@@ -1,3 +1,4 @@
+import type { ServiceName } from './envelope.js';
 import type { AddCartItem, CartItemRef, CartView, UpdateCartItem } from './cart.js';
 import type {
   AdjustStock,
@@ -49,16 +50,16 @@ export interface RpcMap {
   'product.list': { request: ListProducts; response: Page<ProductSummary> };
   'product.create': { request: CreateProduct; response: ProductView };
   'product.update': { request: UpdateProduct; response: ProductView };
-  'category.list': { request: Empty; response: CategoryView[] };
-  'category.create': { request: CreateCategory; response: CategoryView };
-  'category.update': { request: UpdateCategory; response: CategoryView };
-  'category.delete': { request: { categoryId: string }; response: { deleted: boolean } };
-  'stock.get': { request: { productId: string }; response: StockView };
-  'stock.adjust': { request: AdjustStock; response: StockView };
-  'stock.movements': { request: { productId: string; page?: number; pageSize?: number }; response: Page<StockMovementView> };
-  'stock.reserve': { request: ReserveStock; response: ReservationView };
-  'stock.release': { request: OrderRef; response: ReservationView | null };
-  'stock.commit': { request: OrderRef; response: ReservationView | null };
+  'product.listCategories': { request: Empty; response: CategoryView[] };
+  'product.createCategory': { request: CreateCategory; response: CategoryView };
+  'product.updateCategory': { request: UpdateCategory; response: CategoryView };
+  'product.deleteCategory': { request: { categoryId: string }; response: { deleted: boolean } };
+  'product.stock': { request: { productId: string }; response: StockView };
+  'product.adjustStock': { request: AdjustStock; response: StockView };
+  'product.stockMovements': { request: { productId: string; page?: number; pageSize?: number }; response: Page<StockMovementView> };
+  'product.reserveStock': { request: ReserveStock; response: ReservationView };
+  'product.releaseStock': { request: OrderRef; response: ReservationView | null };
+  'product.commitStock': { request: OrderRef; response: ReservationView | null };
   'cart.get': { request: Empty; response: CartView };
   'cart.addItem': { request: AddCartItem; response: CartView };
   'cart.updateItem': { request: UpdateCartItem; response: CartView };
@@ -82,6 +83,11 @@ export interface RpcMap {
 }
 
 export type RpcPattern = keyof RpcMap;
+
+// Every pattern starts with the name of the service that answers it: the
+// client derives the queue from that prefix. A pattern that does not fails here.
+type Misnamed = { [K in RpcPattern]: K extends `${ServiceName}.${string}` ? never : K }[RpcPattern];
+export const RPC_PATTERNS_NAME_THEIR_SERVICE: [Misnamed] extends [never] ? true : Misnamed = true;
 export type RpcRequest<P extends RpcPattern> = RpcMap[P]['request'];
 export type RpcResponse<P extends RpcPattern> = RpcMap[P]['response'];
 

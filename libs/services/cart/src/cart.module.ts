@@ -1,10 +1,22 @@
 import { Module } from '@nestjs/common';
+import { APP_ENV } from '@shop/platform';
+import { CartRpcController } from './cart/cart.rpc.controller.js';
+import { CART_LIMITS, type CartLimits, CartService } from './cart/cart.service.js';
 import { CatalogEventsController } from './catalog-snapshot/catalog.events.controller.js';
 import { ProductSnapshotsRpcController } from './catalog-snapshot/product-snapshots.rpc.controller.js';
 import { ProductSnapshotsService } from './catalog-snapshot/product-snapshots.service.js';
 
+function limitsFromEnv(env: NodeJS.ProcessEnv): CartLimits {
+  const n = (name: string, fallback: number) => {
+    const v = Number(env[name] || fallback);
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
+    return v;
+  };
+  return { maxQuantityPerLine: n('CART_MAX_QUANTITY_PER_LINE', 10), maxLines: n('CART_MAX_LINES', 50), catalogTimeoutMs: n('CART_CATALOG_TIMEOUT_MS', 1_000) };
+}
+
 @Module({
-  controllers: [CatalogEventsController, ProductSnapshotsRpcController],
-  providers: [ProductSnapshotsService],
+  controllers: [CatalogEventsController, ProductSnapshotsRpcController, CartRpcController],
+  providers: [ProductSnapshotsService, CartService, { provide: CART_LIMITS, inject: [APP_ENV], useFactory: limitsFromEnv }],
 })
 export class CartModule {}

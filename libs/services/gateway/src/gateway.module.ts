@@ -3,7 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { HttpAuthGuard } from '@shop/auth';
 import { APP_ENV } from '@shop/platform';
-import { ProductsHttpController } from './catalog/products.http.controller.js';
+import { CartHttpController } from './catalog/cart.http.controller.js';
+import { CategoriesHttpController, ProductsHttpController } from './catalog/products.http.controller.js';
 import { AdminKeysHttpController, AdminUsersHttpController } from './identity/admin-users.http.controller.js';
 import { AuthHttpController, WellKnownController } from './identity/auth.http.controller.js';
 import { MeHttpController } from './identity/me.http.controller.js';
@@ -25,7 +26,7 @@ class RateLimitStorageModule {}
       useFactory: (env: NodeJS.ProcessEnv, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(env, storage),
     }),
   ],
-  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController],
+  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController],
   providers: [
     // Order matters: authentication first, so rate limits can key on the user.
     { provide: APP_GUARD, useClass: HttpAuthGuard },

@@ -21,4 +21,11 @@ export class ProductSnapshot {
 
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt!: Date;
+
+  /** Units available, from inventory events (the final word is the reservation at checkout). */
+  @Column({ type: 'integer', nullable: true })
+  available!: number | null;
+
+  @Column({ name: 'stock_updated_at', type: 'datetime', precision: 3, nullable: true })
+  stockUpdatedAt!: Date | null;
 }

@@ -1,19 +1,54 @@
 import { Injectable } from '@nestjs/common';
-import type { ProductCreated, ProductSnapshotView } from '@shop/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Money, ProductCreated, ProductSnapshotView, ProductStatus, StockChanged } from '@shop/contracts';
+import { sqlTimestamp } from '@shop/database';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { ProductSnapshot } from './product-snapshot.entity.js';
 
+/**
+ * The cart's last known catalog facts per product, kept from catalog and
+ * inventory events (and refreshed whenever the cart reads the catalog), so
+ * that carts can be shown while the product service is unreachable.
+ */
 @Injectable()
 export class ProductSnapshotsService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Applies `product.created` inside the inbox transaction. */
-  async onCreated(manager: EntityManager, e: ProductCreated, occurredAt: string): Promise<void> {
-    await manager.upsert(
-      ProductSnapshot,
-      { productId: e.productId, name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: new Date(occurredAt) },
-      ['productId'],
-    );
+  /** Applies a product's facts as of `at`; an older fact never overwrites a newer one. */
+  async applyFacts(manager: EntityManager, e: Pick<ProductCreated, 'productId' | 'name' | 'price' | 'status'>, at: Date): Promise<void> {
+    const existing = await manager.findOneBy(ProductSnapshot, { productId: e.productId });
+    if (!existing) {
+      await manager.insert(ProductSnapshot, { productId: e.productId, name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: at, available: null, stockUpdatedAt: null });
+      return;
+    }
+    await manager
+      .createQueryBuilder()
+      .update(ProductSnapshot)
+      .set({ name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: at })
+      .where('product_id = :id AND updated_at <= :at', { id: e.productId, at: sqlTimestamp(at) })
+      .execute();
+  }
+
+  async applyPrice(manager: EntityManager, productId: string, price: Money, at: Date): Promise<void> {
+    await manager.createQueryBuilder().update(ProductSnapshot).set({ priceAmount: price.amount, priceCurrency: price.currency, updatedAt: at }).where('product_id = :id AND updated_at <= :at', { id: productId, at: sqlTimestamp(at) }).execute();
+  }
+
+  async applyStatus(manager: EntityManager, productId: string, status: ProductStatus, at: Date): Promise<void> {
+    await manager.createQueryBuilder().update(ProductSnapshot).set({ status, updatedAt: at }).where('product_id = :id AND updated_at <= :at', { id: productId, at: sqlTimestamp(at) }).execute();
+  }
+
+  async applyStock(manager: EntityManager, e: StockChanged, at: Date): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(ProductSnapshot)
+      .set({ available: e.available, stockUpdatedAt: at })
+      .where('product_id = :id AND (stock_updated_at IS NULL OR stock_updated_at <= :at)', { id: e.productId, at: sqlTimestamp(at) })
+      .execute();
+  }
+
+  async many(productIds: string[]): Promise<Map<string, ProductSnapshot>> {
+    if (!productIds.length) return new Map();
+    const rows = await this.dataSource.getRepository(ProductSnapshot).findBy({ productId: In(productIds) });
+    return new Map(rows.map((r) => [r.productId, r]));
   }
 
   async get(productId: string): Promise<ProductSnapshotView | null> {

@@ -38,22 +38,22 @@ export class ProductsRpcController {
 export class CategoriesRpcController {
   constructor(private readonly categories: CategoriesService) {}
 
-  @RpcHandler('category.list')
+  @RpcHandler('product.listCategories')
   list() {
     return this.categories.list();
   }
 
-  @RpcHandler('category.create')
+  @RpcHandler('product.createCategory')
   create(req: CreateCategory, { actor }: RpcCall) {
     return this.categories.create(actor, req);
   }
 
-  @RpcHandler('category.update')
+  @RpcHandler('product.updateCategory')
   update(req: UpdateCategory, { actor }: RpcCall) {
     return this.categories.update(actor, req);
   }
 
-  @RpcHandler('category.delete')
+  @RpcHandler('product.deleteCategory')
   delete(req: { categoryId: string }, { actor }: RpcCall) {
     return this.categories.delete(actor, req.categoryId);
   }

@@ -7,32 +7,32 @@ import { InventoryService } from './inventory.service.js';
 export class InventoryRpcController {
   constructor(private readonly inventory: InventoryService) {}
 
-  @RpcHandler('stock.get')
+  @RpcHandler('product.stock')
   get(req: { productId: string }) {
     return this.inventory.get(req.productId);
   }
 
-  @RpcHandler('stock.adjust')
+  @RpcHandler('product.adjustStock')
   adjust(req: AdjustStock, { actor }: RpcCall) {
     return this.inventory.adjust(actor, req);
   }
 
-  @RpcHandler('stock.movements')
+  @RpcHandler('product.stockMovements')
   movements(req: { productId: string; page?: number; pageSize?: number }, { actor }: RpcCall) {
     return this.inventory.movements(actor, req.productId, req.page, req.pageSize);
   }
 
-  @RpcHandler('stock.reserve')
+  @RpcHandler('product.reserveStock')
   reserve(req: ReserveStock, { actor }: RpcCall) {
     return this.inventory.reserve(actor, req);
   }
 
-  @RpcHandler('stock.release')
+  @RpcHandler('product.releaseStock')
   release(req: OrderRef, { actor }: RpcCall) {
     return this.inventory.release(actor, req.orderId);
   }
 
-  @RpcHandler('stock.commit')
+  @RpcHandler('product.commitStock')
   commit(req: OrderRef, { actor }: RpcCall) {
     return this.inventory.commit(actor, req.orderId);
   }

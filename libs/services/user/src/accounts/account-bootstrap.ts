@@ -6,6 +6,7 @@ import { User } from './user.entity.js';
 import { normalizeEmail } from './user.view.js';
 
 export interface DemoAccount {
+  id: string;
   email: string;
   password: string;
   roles: string;
@@ -45,8 +46,8 @@ export class AccountBootstrap {
     for (const [email, roles] of wanted) {
       if (await this.dataSource.getRepository(User).existsBy({ email })) continue;
       const password = `demo-${randomBytes(9).toString('base64url')}`;
-      await this.auth.register({ email, password, displayName: `Demo ${roles.toLowerCase()}` }, roles);
-      created.push({ email, password, roles });
+      const user = await this.auth.register({ email, password, displayName: `Demo ${roles.toLowerCase()}` }, roles);
+      created.push({ id: user.id, email, password, roles });
     }
     return created;
   }

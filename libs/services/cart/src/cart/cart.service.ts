@@ -1,0 +1,159 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { requireRole } from '@shop/auth';
+import { type Actor, type CartLineView, type CartView, DomainError, ErrorCodes, type Money, type ProductView } from '@shop/contracts';
+import { RpcClient } from '@shop/messaging';
+import { DataSource } from 'typeorm';
+import { ProductSnapshot } from '../catalog-snapshot/product-snapshot.entity.js';
+import { ProductSnapshotsService } from '../catalog-snapshot/product-snapshots.service.js';
+import { CartLine } from './cart-line.entity.js';
+
+export interface CartLimits {
+  maxQuantityPerLine: number;
+  maxLines: number;
+  /** How long a cart read waits for the catalog before showing last known data. */
+  catalogTimeoutMs: number;
+}
+export const CART_LIMITS = Symbol('CART_LIMITS');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface CurrentFacts {
+  name: string;
+  price: Money;
+  active: boolean;
+}
+
+/** One cart per customer; sellers and admins have none, and a customer only ever touches their own. */
+@Injectable()
+export class CartService {
+  private readonly logger = new Logger('CartService');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly rpc: RpcClient,
+    private readonly snapshots: ProductSnapshotsService,
+    @Inject(CART_LIMITS) private readonly limits: CartLimits,
+  ) {}
+
+  async get(actor: Actor | undefined): Promise<CartView> {
+    return this.view(requireRole(actor, 'CUSTOMER').userId);
+  }
+
+  /** Adds units of a product (or more units to its line), checked against the catalog now. */
+  async add(actor: Actor | undefined, productId: string, quantity: number): Promise<CartView> {
+    const customerId = requireRole(actor, 'CUSTOMER').userId;
+    this.checkQuantity(quantity);
+    const product = await this.currentProduct(productId);
+    const line = await this.dataSource.getRepository(CartLine).findOneBy({ customerId, productId });
+    const total = (line?.quantity ?? 0) + quantity;
+    this.checkQuantity(total);
+    if (total > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
+    if (!line && (await this.dataSource.getRepository(CartLine).countBy({ customerId })) >= this.limits.maxLines) {
+      throw new DomainError(ErrorCodes.CART_LIMIT, `a cart holds at most ${this.limits.maxLines} products`);
+    }
+    const now = new Date();
+    await this.dataSource.transaction(async (m) => {
+      await this.snapshots.applyFacts(m, { productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt));
+      if (line) await m.update(CartLine, { customerId, productId }, { quantity: total, updatedAt: now });
+      else await m.insert(CartLine, { customerId, productId, quantity, unitPriceAmount: product.price.amount, unitPriceCurrency: product.price.currency, addedAt: now, updatedAt: now });
+    });
+    return this.view(customerId);
+  }
+
+  /** Sets a line's quantity (0 removes it). */
+  async update(actor: Actor | undefined, productId: string, quantity: number): Promise<CartView> {
+    const customerId = requireRole(actor, 'CUSTOMER').userId;
+    if (quantity === 0) return this.remove(actor, productId);
+    this.checkQuantity(quantity);
+    const line = await this.dataSource.getRepository(CartLine).findOneBy({ customerId, productId: String(productId) });
+    if (!line) throw new DomainError(ErrorCodes.CART_ITEM_NOT_FOUND, 'this product is not in the cart');
+    if (quantity > line.quantity) {
+      const product = await this.currentProduct(productId);
+      if (quantity > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
+    }
+    await this.dataSource.getRepository(CartLine).update({ customerId, productId }, { quantity, updatedAt: new Date() });
+    return this.view(customerId);
+  }
+
+  async remove(actor: Actor | undefined, productId: string): Promise<CartView> {
+    const customerId = requireRole(actor, 'CUSTOMER').userId;
+    const result = await this.dataSource.getRepository(CartLine).delete({ customerId, productId: String(productId) });
+    if (!result.affected) throw new DomainError(ErrorCodes.CART_ITEM_NOT_FOUND, 'this product is not in the cart');
+    return this.view(customerId);
+  }
+
+  async clear(actor: Actor | undefined): Promise<CartView> {
+    const customerId = requireRole(actor, 'CUSTOMER').userId;
+    await this.dataSource.getRepository(CartLine).delete({ customerId });
+    return this.view(customerId);
+  }
+
+  private checkQuantity(quantity: number): void {
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > this.limits.maxQuantityPerLine) {
+      throw new DomainError(ErrorCodes.VALIDATION_FAILED, `quantity must be 1 to ${this.limits.maxQuantityPerLine}`, { errors: ['quantity'] });
+    }
+  }
+
+  /** The catalog's word on a product, now: unknown products are refused rather than guessed. */
+  private async currentProduct(productId: string): Promise<ProductView> {
+    if (typeof productId !== 'string' || !UUID.test(productId)) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'productId must be a product id', { errors: ['productId'] });
+    let product: ProductView;
+    try {
+      product = await this.rpc.send('product.get', { idOrSlug: productId }, { timeoutMs: this.limits.catalogTimeoutMs });
+    } catch (err) {
+      if (err instanceof DomainError && err.code === ErrorCodes.PRODUCT_NOT_FOUND) throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, 'no such product');
+      throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, 'the catalog cannot be reached to check this product; try again shortly');
+    }
+    if (product.status !== 'ACTIVE') throw new DomainError(ErrorCodes.PRODUCT_UNAVAILABLE, 'this product is not for sale');
+    return product;
+  }
+
+  /** The cart at current prices; last known data (marked stale) when the catalog does not answer in time. */
+  private async view(customerId: string): Promise<CartView> {
+    const lines = await this.dataSource.getRepository(CartLine).find({ where: { customerId }, order: { addedAt: 'ASC', productId: 'ASC' } });
+    const ids = lines.map((l) => l.productId);
+    let facts = new Map<string, CurrentFacts>();
+    let stale = false;
+    if (ids.length) {
+      try {
+        const products = await this.rpc.send('product.getMany', { productIds: ids }, { timeoutMs: this.limits.catalogTimeoutMs });
+        facts = new Map(products.map((p) => [p.id, { name: p.name, price: p.price, active: p.status === 'ACTIVE' }]));
+        // Refresh the fallback copy with what the catalog just said.
+        await this.dataSource.transaction(async (m) => {
+          for (const p of products) await this.snapshots.applyFacts(m, { productId: p.id, name: p.name, price: p.price, status: p.status }, new Date(p.updatedAt));
+        });
+      } catch (err) {
+        this.logger.warn({ msg: 'catalog unavailable; showing the cart from last known data', err: err instanceof Error ? err.message : String(err) });
+        stale = true;
+        const known = await this.snapshots.many(ids);
+        facts = new Map([...known].map(([id, s]: [string, ProductSnapshot]) => [id, { name: s.name, price: { amount: s.priceAmount, currency: s.priceCurrency }, active: s.status === 'ACTIVE' }]));
+      }
+    }
+    const views: CartLineView[] = lines.map((l) => {
+      const unitPrice = { amount: l.unitPriceAmount, currency: l.unitPriceCurrency };
+      const current = facts.get(l.productId);
+      const currentPrice = current?.price ?? unitPrice;
+      return {
+        productId: l.productId,
+        name: current?.name ?? '(unknown product)',
+        quantity: l.quantity,
+        unitPrice,
+        currentPrice,
+        priceChanged: currentPrice.amount !== unitPrice.amount || currentPrice.currency !== unitPrice.currency,
+        // A product the catalog no longer shows (archived, unpublished, deleted) cannot be bought.
+        unavailable: !current?.active,
+        lineTotal: { amount: currentPrice.amount * l.quantity, currency: currentPrice.currency },
+      };
+    });
+    const totals = new Map<string, number>();
+    for (const v of views) if (!v.unavailable) totals.set(v.lineTotal.currency, (totals.get(v.lineTotal.currency) ?? 0) + v.lineTotal.amount);
+    const updatedAt = lines.reduce<Date | null>((max, l) => (!max || l.updatedAt > max ? l.updatedAt : max), null);
+    return {
+      customerId,
+      lines: views,
+      totals: [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ amount, currency })),
+      stale,
+      updatedAt: updatedAt?.toISOString() ?? null,
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import { accessRuleOf } from '@shop/auth';
+import { type Platform, startPlatform } from '../../apps/all-in-one/src/platform.js';
+import { ALL_ROLES, type Access, NON_NEST_ROUTES, ROUTE_MATRIX, classify, expectedOutcome, probeRouteMatrix } from './route-matrix.js';
+import { Api, MAIN_ENV, roleTokens } from './security-suite.js';
+
+/**
+ * Fails the build when a gateway route is unguarded or missing from the
+ * expected matrix (test/security/route-matrix.ts), or the matrix names a route
+ * that is not served; then proves the matrix over HTTP.
+ */
+
+interface NestRoute {
+  route: string;
+  controller: string;
+  handler: string;
+  access: Access | 'NO RULE';
+}
+
+const join2 = (...segments: Array<string | undefined>) => `/${segments.filter((s) => s !== undefined).join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+
+/** Every HTTP handler of every controller of the app, from Nest's metadata, with its access rule. */
+function nestRoutes(app: NestFastifyApplication): NestRoute[] {
+  const discovery = app.get(DiscoveryService, { strict: false });
+  const scanner = app.get(MetadataScanner, { strict: false });
+  const reflector = app.get(Reflector, { strict: false });
+  const routes: NestRoute[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+    if (!controller) continue;
+    const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined].flat();
+    for (const name of scanner.getAllMethodNames(controller.prototype)) {
+      const handler = (controller.prototype as Record<string, (...args: unknown[]) => unknown>)[name]!;
+      const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (paths === undefined || method === undefined) continue; // not a route handler (RPC handlers, helpers)
+      const rule = accessRuleOf(reflector, [handler, controller]);
+      const access: NestRoute['access'] = !rule ? 'NO RULE' : 'public' in rule ? 'public' : rule.roles.length ? rule.roles : ALL_ROLES;
+      for (const prefix of prefixes) {
+        for (const path of [paths].flat()) routes.push({ route: `${RequestMethod[method]} ${join2(prefix, path)}`, controller: controller.name, handler: name, access });
+      }
+    }
+  }
+  return routes;
+}
+
+/** Every route Fastify serves, from its route tree (auto-added HEAD routes left out). */
+function fastifyRoutes(app: NestFastifyApplication): string[] {
+  const tree = app.getHttpAdapter().getInstance().printRoutes({ commonPrefix: false });
+  const routes: string[] = [];
+  const stack: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([^)]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const path = (stack[depth - 1] ?? '') + m[2]!;
+    stack[depth] = path;
+    stack.length = depth + 1;
+    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (method !== 'HEAD') routes.push(`${method} ${path}`);
+    }
+  }
+  return routes;
+}
+
+describe('the gateway route matrix', () => {
+  let platform: Platform;
+  let dataDir: string;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'shop-routes-'));
+    platform = await startPlatform({ DB_SQLITE_DIR: dataDir, SEED_DEMO_PRODUCTS: '0', ...MAIN_ENV }, { freePorts: true, logger: false });
+    app = platform.services.find((s) => s.name === 'gateway')!.app;
+  });
+
+  afterAll(async () => {
+    await platform?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('every route has an access rule (@Public, @SignedIn or @Roles)', () => {
+    const unguarded = nestRoutes(app).filter((r) => r.access === 'NO RULE');
+    expect(unguarded).toEqual([]);
+  });
+
+  it('the routes Nest serves are exactly the routes of the matrix, each with the access the matrix expects', () => {
+    const served = Object.fromEntries(nestRoutes(app).map((r) => [r.route, r.access === 'NO RULE' ? r.access : r.access === 'public' ? 'public' : [...r.access].sort()]));
+    const expected = Object.fromEntries(Object.entries(ROUTE_MATRIX).map(([route, access]) => [route, access === 'public' ? 'public' : [...access].sort()]));
+    expect(served).toEqual(expected);
+    expect(nestRoutes(app).length).toBe(Object.keys(ROUTE_MATRIX).length); // no route declared twice
+  });
+
+  it('Fastify serves nothing beside the Nest routes but the listed exceptions (a route outside Nest would skip every guard)', () => {
+    const nest = new Set(nestRoutes(app).map((r) => r.route));
+    const served = fastifyRoutes(app);
+    expect(served.length).toBeGreaterThanOrEqual(nest.size);
+    expect(served.filter((r) => !nest.has(r)).sort()).toEqual(Object.keys(NON_NEST_ROUTES).sort());
+    expect([...nest].filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it('over HTTP: every non-public route answers 401 without a token and 403 to each role it does not allow, and lets the allowed roles through', async () => {
+    const api = new Api(platform.gatewayUrl);
+    const tokens = await roleTokens(api);
+    const outcomes = await probeRouteMatrix(platform.gatewayUrl, tokens, randomUUID());
+    const wrong = outcomes.filter((o) => classify(o) !== expectedOutcome(o.route, o.as)).map((o) => ({ ...o, expected: expectedOutcome(o.route, o.as) }));
+    expect(wrong).toEqual([]);
+    const nonPublic = Object.values(ROUTE_MATRIX).filter((a) => a !== 'public').length;
+    expect(outcomes.filter((o) => o.as === 'anonymous')).toHaveLength(nonPublic);
+  });
+
+  it('over HTTP: every public route answers without a token (no 401 or 403)', async () => {
+    const refused: string[] = [];
+    for (const [route, access] of Object.entries(ROUTE_MATRIX)) {
+      if (access !== 'public') continue;
+      const [method, pattern] = route.split(' ') as [string, string];
+      const res = await fetch(`${platform.gatewayUrl}${pattern.replace(/:[A-Za-z]+/g, 'x')}`, { method, ...(method === 'GET' ? {} : { headers: { 'content-type': 'application/json' }, body: '{}' }) });
+      await res.arrayBuffer();
+      if (res.status === 401 || res.status === 403) refused.push(`${route}: ${res.status}`);
+    }
+    expect(refused).toEqual([]);
+  });
+});
