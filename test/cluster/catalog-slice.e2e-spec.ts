@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ProductView } from '@shop/contracts';
+import type { ProductSummary, ProductView } from '@shop/contracts';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
 
@@ -48,10 +48,10 @@ describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and Maria
   });
 
   it('serves the seeded catalog through the gateway by RPC', async () => {
-    const page = (await (await fetch(`${gateway}/api/v1/products?pageSize=5`)).json()) as { items: ProductView[]; total: number };
+    const page = (await (await fetch(`${gateway}/api/v1/products?pageSize=5`)).json()) as { items: ProductSummary[]; total: number };
     expect(page.total).toBe(SEEDED);
     const one = (await (await fetch(`${gateway}/api/v1/products/${page.items[0]!.slug}`)).json()) as ProductView;
-    expect(one).toEqual(page.items[0]);
+    expect(one).toMatchObject({ id: page.items[0]!.id, name: page.items[0]!.name, price: page.items[0]!.price, available: page.items[0]!.available });
   });
 
   it('maps a domain error from the product service to problem+json', async () => {
