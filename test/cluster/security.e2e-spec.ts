@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import amqp from 'amqplib';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { type SpawnedProcess, createDatabases, dropDatabases, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
-import { type SecurityTarget, type TargetSpec, describeSecuritySuite } from '../security/security-suite.js';
+import { type SecurityTarget, type TargetSpec, describeSecuritySuite, waitUntilServing } from '../security/security-suite.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const RABBITMQ_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -28,7 +28,8 @@ function freePort(): Promise<number> {
 async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
   const namespace = uniqueName(`sec${spec.name}`).replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
-  const databases = [`${dbPrefix}user`, `${dbPrefix}product`];
+  const apps = spec.catalog ? (['user', 'product', 'cart'] as const) : (['user'] as const);
+  const databases = apps.map((app) => `${dbPrefix}${app}`);
   const env: Record<string, string> = {
     SHOP_TRANSPORT: 'broker',
     SHOP_NAMESPACE: namespace,
@@ -40,7 +41,7 @@ async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
     ...spec.env,
   };
   const processes: SpawnedProcess[] = [];
-  const spawnApp = async (app: 'user' | 'product' | 'gateway', extra: Record<string, string> = {}): Promise<string> => {
+  const spawnApp = async (app: 'user' | 'product' | 'cart' | 'gateway', extra: Record<string, string> = {}): Promise<string> => {
     const port = await freePort();
     const child = spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...extra, HTTP_PORT: String(port) });
     processes.push(child);
@@ -59,7 +60,7 @@ async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
     const connection = await amqp.connect(RABBITMQ_URL);
     try {
       const channel = await connection.createChannel();
-      for (const service of ['user', 'product']) await channel.deleteQueue(`${namespace}.${service}.rpc`);
+      for (const service of apps) await channel.deleteQueue(`${namespace}.${service}.rpc`);
       await channel.close();
     } finally {
       await connection.close();
@@ -67,8 +68,15 @@ async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
   };
   try {
     await createDatabases(databases);
-    const [, , gatewayUrl] = await Promise.all([spawnApp('user'), spawnApp('product'), spawnApp('gateway')]);
-    return { gatewayUrl, rpc, startGateway: (extra) => spawnApp('gateway', extra), logs: () => processes.map((p) => p.output()).join('\n'), stop };
+    const [gatewayUrl] = await Promise.all([spawnApp('gateway'), ...apps.map((app) => spawnApp(app))]);
+    await waitUntilServing(gatewayUrl!, { catalog: spec.catalog });
+    const startGateway = async (extra: Record<string, string>) => {
+      const url = await spawnApp('gateway', extra);
+      // A gateway of another namespace has no services to serve.
+      if (!extra['SHOP_NAMESPACE']) await waitUntilServing(url, { catalog: spec.catalog });
+      return url;
+    };
+    return { gatewayUrl, rpc, startGateway, logs: () => processes.map((p) => p.output()).join('\n'), stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { accessRuleOf } from '@shop/auth';
 import { type Platform, startPlatform } from '../../apps/all-in-one/src/platform.js';
 import { ALL_ROLES, type Access, NON_NEST_ROUTES, ROUTE_MATRIX, classify, expectedOutcome, probeRouteMatrix } from './route-matrix.js';
-import { Api, MAIN_ENV, roleTokens } from './security-suite.js';
+import { Api, MAIN_ENV, roleTokens, waitUntilServing } from './security-suite.js';
 
 /**
  * Fails the build when a gateway route is unguarded or missing from the
@@ -79,6 +79,7 @@ describe('the gateway route matrix', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'shop-routes-'));
     platform = await startPlatform({ DB_SQLITE_DIR: dataDir, SEED_DEMO_PRODUCTS: '0', ...MAIN_ENV }, { freePorts: true, logger: false });
     app = platform.services.find((s) => s.name === 'gateway')!.app;
+    await waitUntilServing(platform.gatewayUrl);
   });
 
   afterAll(async () => {
@@ -99,10 +100,12 @@ describe('the gateway route matrix', () => {
   });
 
   it('Fastify serves nothing beside the Nest routes but the listed exceptions (a route outside Nest would skip every guard)', () => {
-    const nest = new Set(nestRoutes(app).map((r) => r.route));
-    const served = fastifyRoutes(app);
+    // Fastify prints the parameters at one place of the tree as one node (`:idOrSlug|:id`): compare shapes, not names.
+    const shape = (route: string) => route.replace(/\/:[^/]+/g, '/:');
+    const nest = new Set(nestRoutes(app).map((r) => shape(r.route)));
+    const served = fastifyRoutes(app).map(shape);
     expect(served.length).toBeGreaterThanOrEqual(nest.size);
-    expect(served.filter((r) => !nest.has(r)).sort()).toEqual(Object.keys(NON_NEST_ROUTES).sort());
+    expect(served.filter((r) => !nest.has(r)).sort()).toEqual(Object.keys(NON_NEST_ROUTES).map(shape).sort());
     expect([...nest].filter((r) => !served.includes(r))).toEqual([]);
   });
 

@@ -33,9 +33,24 @@ export const ROUTE_MATRIX: Record<string, Access> = {
   'POST /api/v1/admin/users/:id/disable': ['ADMIN'],
   'POST /api/v1/admin/users/:id/enable': ['ADMIN'],
   'POST /api/v1/admin/signing-keys/rotate': ['ADMIN'],
-  // The catalog.
+  'GET /api/v1/admin/services': ['ADMIN'],
+  // The catalog: anyone reads; sellers (their own products) and admins write.
   'GET /api/v1/products': 'public',
   'GET /api/v1/products/:idOrSlug': 'public',
+  'POST /api/v1/products': ['SELLER', 'ADMIN'],
+  'PATCH /api/v1/products/:id': ['SELLER', 'ADMIN'],
+  'POST /api/v1/products/:id/stock': ['SELLER', 'ADMIN'],
+  'GET /api/v1/products/:id/stock/movements': ['SELLER', 'ADMIN'],
+  'GET /api/v1/categories': 'public',
+  'POST /api/v1/categories': ['ADMIN'],
+  'PATCH /api/v1/categories/:id': ['ADMIN'],
+  'DELETE /api/v1/categories/:id': ['ADMIN'],
+  // A customer's own cart (no id in the path: the cart is the caller's).
+  'GET /api/v1/cart': ['CUSTOMER'],
+  'POST /api/v1/cart/items': ['CUSTOMER'],
+  'PATCH /api/v1/cart/items/:productId': ['CUSTOMER'],
+  'DELETE /api/v1/cart/items/:productId': ['CUSTOMER'],
+  'DELETE /api/v1/cart': ['CUSTOMER'],
 };
 
 /**

@@ -167,13 +167,21 @@ describe('TokenVerifier', () => {
     expect(published.fetches).toBe(2);
   });
 
-  it('asks the issuer at most once per 5 s however many unknown kids arrive, and still refuses them', async () => {
+  it('asks the issuer at most once per 5 s however many unknown kids arrive, together or one after another, and refuses them all', async () => {
     await verifier.verify(await sign(key));
     vi.useFakeTimers({ toFake: ['setTimeout'] });
-    const strangers = await Promise.all(Array.from({ length: 20 }, async () => sign(await newKey())));
-    const outcomes = Promise.all(strangers.map((t) => refusal(t)));
+    const strangers = await Promise.all(Array.from({ length: 23 }, async () => sign(await newKey())));
+    const together = Promise.all(strangers.slice(0, 20).map((t) => refusal(t)));
     await vi.advanceTimersByTimeAsync(5_100);
-    expect(await outcomes).toHaveLength(20);
+    expect(await together).toHaveLength(20);
     expect(published.fetches).toBe(2);
+    const oneByOne = (async () => {
+      for (const t of strangers.slice(20)) await refusal(t);
+    })();
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(published.fetches).toBe(2);
+    await vi.advanceTimersByTimeAsync(11_500);
+    await oneByOne;
+    expect(published.fetches).toBe(5);
   });
 });

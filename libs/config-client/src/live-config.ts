@@ -63,11 +63,12 @@ export class LiveConfig {
       if (key in this.current) props[key] = this.current[key]!;
       else delete props[key];
     }
-    const env: NodeJS.ProcessEnv = { ...this.baseEnv };
+    // Each served key becomes its environment variable (relaxed binding), unless the environment sets it.
+    const merged: NodeJS.ProcessEnv = { ...this.baseEnv };
     for (const [key, value] of Object.entries(props)) {
-      if (!this.overriddenByEnv(key)) env[envNameOf(key)] = String(value);
+      if (!this.overriddenByEnv(key)) merged[envNameOf(key)] = String(value);
     }
-    return env;
+    return merged;
   }
 
   /** The settings in effect, as environment variables (files first, the environment over them). */
@@ -94,6 +95,17 @@ export class LiveConfig {
   bool(key: string, fallback: boolean): boolean {
     const v = this.get(key);
     return v === 'true' ? true : v === 'false' ? false : fallback;
+  }
+
+  /** The configuration the app boots with (before anything reads it): every key is in effect. */
+  load(props: Properties, version: string, origin: ConfigOrigin): void {
+    this.boot = { ...props };
+    this.current = { ...props };
+    this.pendingRestart.clear();
+    this.version = version;
+    this.origin = origin;
+    this.appliedAt = new Date();
+    this.effective = this.compute();
   }
 
   /** Replaces the served properties (already resolved and validated) and tells the listeners which keys took effect. */

@@ -18,7 +18,7 @@ export interface Resolution {
  * variable counts as unset), or its default. A value that was only a
  * placeholder keeps the variable's text; the schema then coerces it.
  */
-export function resolvePlaceholders(props: Properties, env: NodeJS.ProcessEnv): Resolution {
+export function resolvePlaceholders(props: Properties, variables: NodeJS.ProcessEnv): Resolution {
   const out: Properties = {};
   const missing: Resolution['missing'] = [];
   for (const [key, value] of Object.entries(props)) {
@@ -27,7 +27,7 @@ export function resolvePlaceholders(props: Properties, env: NodeJS.ProcessEnv): 
       continue;
     }
     out[key] = value.replace(new RegExp(PLACEHOLDER.source, 'g'), (_m, name: string, fallback: string | undefined) => {
-      const v = env[name];
+      const v = variables[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
       missing.push({ key, variable: name });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, type DataSourceOptions, type EntityManager, type MixedList, type EntitySchema } from 'typeorm';
 
 export type DatabaseDriver = 'mysql' | 'sqlite';
 
@@ -84,7 +85,31 @@ export function createDataSource(options: DatabaseOptions, schema: ServiceSchema
       bigNumberStrings: false,
     };
   }
-  return new DataSource(config);
+  const ds = new DataSource(config);
+  if (options.driver === 'sqlite') takeTurns(ds);
+  return ds;
+}
+
+/**
+ * SQLite has one connection per data source, on which TypeORM runs concurrent
+ * transactions as savepoints nested in whichever one is open: one caller's
+ * rollback then undoes another's writes, and its own partial writes get
+ * committed by the other. So top-level transactions take turns; a transaction
+ * opened from within a turn (same async flow) nests, as TypeORM intends.
+ */
+function takeTurns(ds: DataSource): void {
+  const turns = new AsyncLocalStorage<{ open: boolean }>();
+  const manager = ds.manager;
+  const transaction = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  const takingTurns = (...args: unknown[]): Promise<unknown> => {
+    if (turns.getStore()?.open) return transaction(...args);
+    const turn = { open: true };
+    const run = tail.then(() => turns.run(turn, () => transaction(...args)).finally(() => (turn.open = false)));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  manager.transaction = takingTurns as EntityManager['transaction'];
 }
 
 /** Opens the data source and, when asked, applies pending migrations. */

@@ -8,17 +8,20 @@ import {
   CreateMessagingTables1764000000000,
   EventPublisher,
   InboxEntry,
-  type InProcessBroker,
+  InProcessBroker,
   JobQueue,
   METRICS_REGISTRY,
   MessagingModule,
   type MessagingOptions,
   OutboxMessage,
+  SERVICE_AVAILABILITY,
   messagingOptionsFromEnv,
   startMessaging,
 } from '@shop/messaging';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AuthModule, authOptionsFromEnv } from '@shop/auth';
+import { type AnnouncementBus, ConfigClient, LiveConfig, announcementBus, configClientOptionsFromEnv } from '@shop/config-client';
+import { DiscoveryClient, discoveryClientOptionsFromEnv } from '@shop/discovery-client';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
@@ -44,6 +47,8 @@ export interface ServiceDefinition {
   afterStart?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<void>;
   /** `main.js seed`: creates the service's demo data and returns what it made (printed as JSON). */
   seed?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<unknown>;
+  /** The services this one calls: its /health/ready names those discovery has no live instance of. */
+  requires?: ServiceName[];
   /** Extra HTTP setup for public-facing apps (the gateway). */
   configureHttp?: (app: NestFastifyApplication, env: NodeJS.ProcessEnv) => Promise<void> | void;
 }
@@ -74,12 +79,22 @@ function withMessagingTables(schema: ServiceSchema): ServiceSchema {
   };
 }
 
-function readinessChecks(messaging: MessagingOptions, hasDatabase: boolean): Provider {
+function readinessChecks(messaging: MessagingOptions, hasDatabase: boolean, requires: ServiceName[] = []): Provider {
   return {
     provide: READINESS_CHECKS,
-    inject: [JobQueue, EventPublisher, { token: DataSource, optional: true }],
-    useFactory: (jobs: JobQueue, publisher: EventPublisher, ds?: DataSource): ReadinessCheck[] => {
+    inject: [JobQueue, EventPublisher, { token: DataSource, optional: true }, { token: DiscoveryClient, optional: true }],
+    useFactory: (jobs: JobQueue, publisher: EventPublisher, ds?: DataSource, discovery?: DiscoveryClient): ReadinessCheck[] => {
       const checks: ReadinessCheck[] = [];
+      if (requires.length && discovery) {
+        checks.push({
+          name: 'services',
+          check: async () => {
+            // Unknown (no registry copy yet, or a stale one while discovery is down) counts as present.
+            const missing = discovery.missing(requires);
+            if (missing?.length) throw new Error(`no live instance of ${missing.join(', ')}`);
+          },
+        });
+      }
       if (hasDatabase && ds) checks.push({ name: 'database', check: () => pingDatabase(ds) });
       if (messaging.transport === 'broker') {
         checks.push({
@@ -95,8 +110,14 @@ function readinessChecks(messaging: MessagingOptions, hasDatabase: boolean): Pro
   };
 }
 
+/** The app's live configuration and discovery client, when it has them. */
+export interface ServiceRuntime {
+  live?: LiveConfig;
+  discovery?: DiscoveryClient;
+}
+
 /** Builds the root module of one app: platform endpoints, database, messaging and the service's module. */
-export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOptions, database: DatabaseOptions, broker?: InProcessBroker, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOptions, database: DatabaseOptions, broker?: InProcessBroker, env: NodeJS.ProcessEnv = process.env, runtime: ServiceRuntime = {}): DynamicModule {
   const registry = new Registry();
   registry.setDefaultLabels({ service: def.name });
   collectDefaultMetrics({ register: registry });
@@ -113,8 +134,14 @@ export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOp
     global: true,
     imports,
     controllers: [HealthController, MetricsController],
-    providers: [{ provide: METRICS_REGISTRY, useValue: registry }, { provide: APP_ENV, useValue: env }, readinessChecks(messaging, !!def.schema)],
-    exports: [METRICS_REGISTRY, APP_ENV],
+    providers: [
+      { provide: METRICS_REGISTRY, useValue: registry },
+      { provide: APP_ENV, useValue: env },
+      { provide: LiveConfig, useValue: runtime.live ?? LiveConfig.fromEnv(env) },
+      ...(runtime.discovery ? [{ provide: DiscoveryClient, useValue: runtime.discovery }, { provide: SERVICE_AVAILABILITY, useValue: runtime.discovery }] : []),
+      readinessChecks(messaging, !!def.schema, def.requires),
+    ],
+    exports: [METRICS_REGISTRY, APP_ENV, LiveConfig, ...(runtime.discovery ? [DiscoveryClient, SERVICE_AVAILABILITY] : [])],
   };
 }
 
@@ -124,25 +151,68 @@ export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOp
  * environment. The same call serves `nx serve <app>` and the all-in-one app.
  */
 export async function bootstrapService(def: ServiceDefinition, opts: BootOptions = {}): Promise<RunningService> {
-  const env = opts.env ?? process.env;
+  const baseEnv = opts.env ?? process.env;
+  const logger = opts.logger ?? consoleLogger(def.name, baseEnv);
+  // Layered configuration: the config server's files, the environment over
+  // them. The config server itself is configured by its environment.
+  const config = def.name === 'config' ? undefined : new ConfigClient(configClientOptionsFromEnv(def.name, baseEnv), baseEnv, logger || undefined);
+  await config?.load();
+  const live = config?.live ?? LiveConfig.fromEnv(baseEnv);
+  const env = live.env();
+  if (logger instanceof ConsoleLogger) {
+    logger.setLogLevels(logLevels(env['LOG_LEVEL']));
+    live.onChange((keys) => {
+      if (keys.includes('log.level')) logger.setLogLevels(logLevels(live.get('log.level')));
+    });
+  }
   const messaging = messagingOptionsFromEnv(def.name, env, opts.messaging);
   const database = { ...databaseOptionsFromEnv(def.name, env), ...opts.database };
-  const logger = opts.logger ?? new ConsoleLogger({ json: env['LOG_FORMAT'] !== 'pretty', prefix: def.name, logLevels: logLevels(env['LOG_LEVEL']) });
+  const host = opts.host ?? env['HTTP_HOST'] ?? '127.0.0.1';
+  // Discovery registers itself with itself unless told its replicas.
+  const selfRegistering = def.name === 'discovery' && !env['DISCOVERY_URLS'];
+  const discoveryOptions = discoveryClientOptionsFromEnv(def.name, selfRegistering ? { ...env, DISCOVERY_URLS: 'http://127.0.0.1:0' } : env, host);
+  const discovery = discoveryOptions ? new DiscoveryClient(selfRegistering ? { ...discoveryOptions, urls: [] } : discoveryOptions, logger || undefined) : undefined;
   const app = await NestFactory.create<NestFastifyApplication>(
-    serviceRootModule(def, messaging, database, opts.broker, env),
+    serviceRootModule(def, messaging, database, opts.broker, env, { live, discovery }),
     new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true }),
     { logger, abortOnError: false },
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await def.configureHttp?.(app, env);
+  config?.bindMetrics(app.get<Registry>(METRICS_REGISTRY));
   await startMessaging(app, messaging, { rpc: !!def.rpc, events: !!def.eventHandlers?.length });
   const port = opts.httpPort ?? Number(env['HTTP_PORT'] || env['PORT'] || def.defaultHttpPort);
-  await app.listen(port, opts.host ?? env['HTTP_HOST'] ?? '127.0.0.1');
+  await app.listen(port, host);
   const address = app.getHttpServer().address();
-  const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${port}`;
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://127.0.0.1:${boundPort}`;
   await def.afterStart?.(app, env);
-  return { name: def.name, app, url, close: () => app.close() };
+  let bus: AnnouncementBus | undefined;
+  if (config) {
+    bus = announcementBus(messaging, opts.broker ?? InProcessBroker.shared);
+    config.watch(bus);
+  }
+  if (discovery) {
+    if (selfRegistering) discovery.addReplica(url);
+    discovery.start(boundPort);
+  }
+  return {
+    name: def.name,
+    app,
+    url,
+    close: async () => {
+      // Leave the registry first, so nobody is sent here while the app drains.
+      await discovery?.stop();
+      await config?.stop();
+      await bus?.close();
+      await app.close();
+    },
+  };
+}
+
+function consoleLogger(name: string, env: NodeJS.ProcessEnv): ConsoleLogger {
+  return new ConsoleLogger({ json: env['LOG_FORMAT'] !== 'pretty', prefix: name, logLevels: logLevels(env['LOG_LEVEL']) });
 }
 
 function logLevels(level = 'log'): Array<'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose'> {

@@ -30,6 +30,17 @@ export interface RpcCallOptions {
 }
 
 /**
+ * Whether a service has a live instance, from the service registry (provided
+ * by the discovery client). False only when the registry says for sure that
+ * none is up; the call then fails at once with SERVICE.UNAVAILABLE instead of
+ * waiting for its timeout. Without it, every call is attempted.
+ */
+export interface ServiceAvailability {
+  isAvailable(service: string): boolean;
+}
+export const SERVICE_AVAILABILITY = Symbol('SERVICE_AVAILABILITY');
+
+/**
  * Typed request/reply: `send('product.get', { idOrSlug })` resolves with a
  * ProductView or rejects with a DomainError carrying the callee's code
  * (RPC.TIMEOUT when nobody answers in time).
@@ -43,13 +54,18 @@ export class RpcClient implements OnApplicationShutdown {
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     @Inject(RPC_CHANNEL_FACTORY) private readonly channelFactory: RpcChannelFactory,
     @Optional() @Inject(RPC_CREDENTIALS) private readonly credentials?: RpcCredentials,
+    @Optional() @Inject(SERVICE_AVAILABILITY) private readonly availability?: ServiceAvailability,
   ) {}
 
   async send<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, opts: RpcCallOptions = {}): Promise<RpcResponse<P>> {
+    const target = rpcTarget(pattern);
+    if (this.availability && !this.availability.isAvailable(target)) {
+      throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, `${target} has no live instance`, { pattern, service: target });
+    }
     const token = opts.token === null ? undefined : (opts.token ?? MessageContextStore.current()?.token ?? (await this.credentials?.token()));
     const envelope = createEnvelope(pattern, request, { ...MessageContextStore.origin({ actor: opts.actor, correlationId: opts.correlationId }), token });
     const timeoutMs = opts.timeoutMs ?? this.options.rpcTimeoutMs;
-    const channel = this.channel(namespaced(this.options, rpcQueue(rpcTarget(pattern))));
+    const channel = this.channel(namespaced(this.options, rpcQueue(target)));
     try {
       const reply: unknown = await firstValueFrom(channel.request(pattern, envelope, timeoutMs).pipe(timeout<unknown>(timeoutMs)));
       return reply as RpcResponse<P>;

@@ -2,9 +2,11 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { HttpAuthGuard } from '@shop/auth';
+import { LiveConfig } from '@shop/config-client';
 import { APP_ENV } from '@shop/platform';
 import { CartHttpController } from './catalog/cart.http.controller.js';
 import { CategoriesHttpController, ProductsHttpController } from './catalog/products.http.controller.js';
+import { AdminServicesHttpController } from './discovery/admin-services.http.controller.js';
 import { AdminKeysHttpController, AdminUsersHttpController } from './identity/admin-users.http.controller.js';
 import { AuthHttpController, WellKnownController } from './identity/auth.http.controller.js';
 import { MeHttpController } from './identity/me.http.controller.js';
@@ -22,11 +24,12 @@ class RateLimitStorageModule {}
   imports: [
     ThrottlerModule.forRootAsync({
       imports: [RateLimitStorageModule],
-      inject: [APP_ENV, RATE_LIMIT_STORAGE],
-      useFactory: (env: NodeJS.ProcessEnv, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(env, storage),
+      inject: [LiveConfig, RATE_LIMIT_STORAGE],
+      // Read on every request from the live configuration: a refreshed limit applies without a restart.
+      useFactory: (live: LiveConfig, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(() => live.env(), storage),
     }),
   ],
-  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController],
+  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, AdminServicesHttpController],
   providers: [
     // Order matters: authentication first, so rate limits can key on the user.
     { provide: APP_GUARD, useClass: HttpAuthGuard },

@@ -7,6 +7,8 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   module: GatewayModule,
   defaultHttpPort: 3000,
+  // Its /health/ready names those of these with no live instance in discovery.
+  requires: ['user', 'product'],
   configureHttp: async (app, env) => {
     installCorrelation(app);
     await app.register(helmet as never, { contentSecurityPolicy: false });

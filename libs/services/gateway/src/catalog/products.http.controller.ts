@@ -1,7 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { Public, Roles } from '@shop/auth';
-import { RpcClient } from '@shop/messaging';
+import { MessageContextStore, RpcClient } from '@shop/messaging';
 import { AdjustStockBody, CreateCategoryBody, CreateProductBody, ListProductsQuery, PageQuery, UpdateCategoryBody, UpdateProductBody } from './catalog.dto.js';
+
+/**
+ * Public routes call as the caller: the caller's token when one came with the
+ * request, none otherwise. Without this the RPC client would fall back to the
+ * gateway's own service token, and the product service would show anonymous
+ * callers what only services, sellers and admins may see (drafts, archived).
+ */
+const asCaller = () => ({ token: MessageContextStore.current()?.token ?? null });
 
 @Controller('api/v1/products')
 export class ProductsHttpController {
@@ -11,13 +19,13 @@ export class ProductsHttpController {
   @Get()
   @Public()
   list(@Query() query: ListProductsQuery) {
-    return this.rpc.send('product.list', query);
+    return this.rpc.send('product.list', query, asCaller());
   }
 
   @Get(':idOrSlug')
   @Public()
   get(@Param('idOrSlug') idOrSlug: string) {
-    return this.rpc.send('product.get', { idOrSlug });
+    return this.rpc.send('product.get', { idOrSlug }, asCaller());
   }
 
   @Post()
@@ -53,7 +61,7 @@ export class CategoriesHttpController {
   @Get()
   @Public()
   list() {
-    return this.rpc.send('product.listCategories', {});
+    return this.rpc.send('product.listCategories', {}, asCaller());
   }
 
   @Post()

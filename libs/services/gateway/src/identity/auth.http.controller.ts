@@ -1,17 +1,24 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { Public } from '@shop/auth';
+import { LiveConfig } from '@shop/config-client';
+import { DomainError, ErrorCodes } from '@shop/contracts';
 import { RpcClient } from '@shop/messaging';
 import { AuthRateLimited, LoginRateLimited } from '../throttling/rate-limits.js';
 import { LoginBody, RefreshBody, RegisterBody } from './identity.dto.js';
 
 @Controller('api/v1/auth')
 export class AuthHttpController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly live: LiveConfig,
+  ) {}
 
   @Post('register')
   @Public()
   @AuthRateLimited()
   register(@Body() body: RegisterBody) {
+    // Feature flag, refreshable: sign-up can be closed (and reopened) without a restart.
+    if (!this.live.bool('features.registration-open', true)) throw new DomainError(ErrorCodes.FORBIDDEN, 'registration is closed for now');
     return this.rpc.send('user.register', body);
   }
 

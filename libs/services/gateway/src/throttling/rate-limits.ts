@@ -33,16 +33,25 @@ export function rateLimitStorageFromEnv(env: NodeJS.ProcessEnv): RedisThrottlerS
   return url ? new RedisThrottlerStorage(url, `${env['SHOP_NAMESPACE'] || 'shop'}:throttle:`) : null;
 }
 
-/** The gateway's limits, from configuration. */
-export function rateLimitsFromEnv(env: NodeJS.ProcessEnv, storage: RedisThrottlerStorage | null = null): ThrottlerModuleOptions {
+/**
+ * The gateway's limits, from configuration. Given a function, the limits are
+ * read on every request: a refreshed configuration applies at once, with no
+ * restart (the values are checked now, so a bad one still fails the boot).
+ */
+export function rateLimitsFromEnv(source: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv), storage: RedisThrottlerStorage | null = null): ThrottlerModuleOptions {
+  const current = typeof source === 'function' ? source : () => source;
+  const setting = (read: (env: NodeJS.ProcessEnv) => number) => {
+    read(current());
+    return () => read(current());
+  };
   return {
     ...(storage ? { storage } : {}),
     throttlers: [
       {
         // Every route: per signed-in user, else per IP.
         name: 'general',
-        ttl: positive(env, 'RATE_LIMIT_TTL_MS', 60_000),
-        limit: positive(env, 'RATE_LIMIT_PER_USER', 600),
+        ttl: setting((env) => positive(env, 'RATE_LIMIT_TTL_MS', 60_000)),
+        limit: setting((env) => positive(env, 'RATE_LIMIT_PER_USER', 600)),
         getTracker: (req: Record<string, unknown>) => {
           const r = req as unknown as Req;
           return r.actor?.kind === 'user' ? `user:${r.actor.userId}` : `ip:${r.ip}`;
@@ -50,15 +59,15 @@ export function rateLimitsFromEnv(env: NodeJS.ProcessEnv, storage: RedisThrottle
       },
       {
         name: 'auth-ip',
-        ttl: positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000),
-        limit: positive(env, 'RATE_LIMIT_AUTH_PER_IP', 20),
+        ttl: setting((env) => positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000)),
+        limit: setting((env) => positive(env, 'RATE_LIMIT_AUTH_PER_IP', 20)),
         skipIf: marked(AUTH_LIMITED),
         getTracker: (req: Record<string, unknown>) => `ip:${(req as unknown as Req).ip}`,
       },
       {
         name: 'login-account',
-        ttl: positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000),
-        limit: positive(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10),
+        ttl: setting((env) => positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000)),
+        limit: setting((env) => positive(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10)),
         skipIf: marked(LOGIN_LIMITED),
         getTracker: (req: Record<string, unknown>) => {
           const email = (req as unknown as Req).body?.email;

@@ -114,8 +114,11 @@ export class InventoryService {
     try {
       return await this.reserveLines(actor, cmd.orderId, lines, ttl);
     } catch (err) {
-      // A concurrent call for the same order won: answer its reservation.
-      if (isDuplicateKeyError(err)) return (await this.view(this.dataSource.manager, cmd.orderId))!;
+      // A concurrent call for the same order won (the key clash, or it took the last units first): answer its reservation.
+      if (isDuplicateKeyError(err) || (err instanceof DomainError && err.code === ErrorCodes.STOCK_INSUFFICIENT)) {
+        const won = await this.view(this.dataSource.manager, cmd.orderId);
+        if (won) return won;
+      }
       throw err;
     }
   }

@@ -67,7 +67,8 @@ export class UsersService {
     const qb = this.dataSource.getRepository(User).createQueryBuilder('u');
     if (q.role) {
       if (!ROLES.includes(q.role)) throw new DomainError(ErrorCodes.VALIDATION_FAILED, `role must be one of ${ROLES.join(', ')}`);
-      qb.andWhere("(',' || u.roles || ',') LIKE :role", { role: `%,${q.role},%` });
+      // Portable: `||` concatenates on SQLite but is OR on MySQL.
+      qb.andWhere('(u.roles = :role OR u.roles LIKE :first OR u.roles LIKE :middle OR u.roles LIKE :last)', { role: q.role, first: `${q.role},%`, middle: `%,${q.role},%`, last: `%,${q.role}` });
     }
     if (q.email) qb.andWhere('u.email LIKE :email', { email: `%${String(q.email).toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%` });
     const [users, total] = await qb.orderBy('u.created_at', 'ASC').addOrderBy('u.id', 'ASC').skip((page - 1) * pageSize).take(pageSize).getManyAndCount();

@@ -39,7 +39,7 @@ export class RefreshTokensService {
     return `${id}.${secret}`;
   }
 
-  /** Marks the token used and returns its row; throws AUTH.REFRESH_* otherwise. */
+  /** Marks the token used and returns its row; throws AUTH.REFRESH_* otherwise (AUTH.REFRESH_REUSED: the caller revokes the family). */
   async consume(manager: EntityManager, presented: string): Promise<RefreshToken> {
     const row = await this.find(manager, presented);
     const now = new Date();
@@ -52,7 +52,8 @@ export class RefreshTokensService {
     if (result.affected === 1) return row;
     const current = await manager.findOneByOrFail(RefreshToken, { id: row.id });
     if (current.usedAt && !current.revokedAt) {
-      await this.revokeFamilyWith(manager, current.familyId);
+      // The caller revokes the family once this transaction has rolled back (AuthService.refresh): revoking here
+      // was undone by that rollback, and deadlocked concurrent reuses on MySQL.
       throw new DomainError(ErrorCodes.AUTH_REFRESH_REUSED, 'this refresh token was already used; the session has been revoked');
     }
     throw new DomainError(ErrorCodes.AUTH_REFRESH_INVALID, 'the refresh token is expired or revoked');

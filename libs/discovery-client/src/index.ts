@@ -1,0 +1,2 @@
+export * from './registry.types.js';
+export * from './discovery-client.js';
