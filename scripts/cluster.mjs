@@ -40,7 +40,16 @@ if (command === 'migrate') {
     }
   }
 } else if (command === 'start') {
-  const children = APPS.map((app) => ({ app, child: run(app, []) }));
+  // Discovery and config first: the others register with the one and load their settings from the other.
+  const children = [];
+  for (const [app, port] of [['discovery', 8761], ['config', 8888]]) {
+    children.push({ app, child: run(app, []) });
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.ok, () => false)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  for (const app of APPS.filter((a) => a !== 'discovery' && a !== 'config')) children.push({ app, child: run(app, []) });
   let stopping = false;
   const stop = (signal) => {
     if (stopping) return;

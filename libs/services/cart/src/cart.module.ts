@@ -6,13 +6,18 @@ import { CatalogEventsController } from './catalog-snapshot/catalog.events.contr
 import { ProductSnapshotsRpcController } from './catalog-snapshot/product-snapshots.rpc.controller.js';
 import { ProductSnapshotsService } from './catalog-snapshot/product-snapshots.service.js';
 
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = Number(env[name] || fallback);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
+  return v;
+}
+
 function limitsFromEnv(env: NodeJS.ProcessEnv): CartLimits {
-  const n = (name: string, fallback: number) => {
-    const v = Number(env[name] || fallback);
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-    return v;
+  return {
+    maxQuantityPerLine: positive(env, 'CART_MAX_QUANTITY_PER_LINE', 10),
+    maxLines: positive(env, 'CART_MAX_LINES', 50),
+    catalogTimeoutMs: positive(env, 'CART_CATALOG_TIMEOUT_MS', 1_000),
   };
-  return { maxQuantityPerLine: n('CART_MAX_QUANTITY_PER_LINE', 10), maxLines: n('CART_MAX_LINES', 50), catalogTimeoutMs: n('CART_CATALOG_TIMEOUT_MS', 1_000) };
 }
 
 @Module({
