@@ -81,9 +81,19 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop>
     return res.body.accessToken;
   };
 
-  const adminToken = await login(ADMIN.email, ADMIN.password);
-  const me = await http<UserView>('GET', '/users/me', { token: adminToken });
-  const admin: Account = { id: me.body?.id, token: adminToken, roles: ['ADMIN'] };
+  const close = async () => {
+    await platform.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  let admin: Account;
+  try {
+    const adminToken = await login(ADMIN.email, ADMIN.password);
+    const me = await http<UserView>('GET', '/users/me', { token: adminToken });
+    admin = { id: me.body.id, token: adminToken, roles: ['ADMIN'] };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 
   return {
     platform,
@@ -103,14 +113,11 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop>
       const reg = await http<UserView>('POST', '/auth/register', { body: { email, password, displayName: `User ${n}` } });
       if (reg.status !== 201) throw new Error(`register answered ${reg.status}: ${JSON.stringify(reg.body)}`);
       if (!(roles.length === 1 && roles[0] === 'CUSTOMER')) {
-        const set = await http('PUT', `/admin/users/${reg.body.id}/roles`, { token: adminToken, body: { roles } });
+        const set = await http('PUT', `/admin/users/${reg.body.id}/roles`, { token: admin.token, body: { roles } });
         if (set.status !== 200) throw new Error(`setting roles answered ${set.status}: ${JSON.stringify(set.body)}`);
       }
       return { id: reg.body.id, token: await login(email, password), roles };
     },
-    async close() {
-      await platform.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close,
   };
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, type DataSourceOptions, type EntityManager, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager, type Logger, type MixedList, type EntitySchema } from 'typeorm';
 
 export type DatabaseDriver = 'mysql' | 'sqlite';
 
@@ -54,7 +54,8 @@ export function databaseOptionsFromEnv(service: string, env: NodeJS.ProcessEnv =
 
 /** A TypeORM data source for one service; `synchronize` is never used: migrations own the schema. */
 export function createDataSource(options: DatabaseOptions, schema: ServiceSchema): DataSource {
-  const common = { entities: schema.entities, migrations: schema.migrations, synchronize: false, logging: options.logging, migrationsTransactionMode: 'each' as const };
+  // The SQL log never shows parameters: they carry password hashes and tokens.
+  const common = { entities: schema.entities, migrations: schema.migrations, synchronize: false, logging: options.logging, logger: options.logging ? new StatementsOnlyLogger() : undefined, migrationsTransactionMode: 'each' as const };
   let config: DataSourceOptions;
   if (options.driver === 'sqlite') {
     if (options.database !== ':memory:') mkdirSync(resolve(options.database, '..'), { recursive: true });
@@ -110,6 +111,28 @@ function takeTurns(ds: DataSource): void {
     return run;
   };
   manager.transaction = takingTurns as EntityManager['transaction'];
+}
+
+/** Logs SQL statements and errors without their parameters. */
+export class StatementsOnlyLogger implements Logger {
+  logQuery(query: string): void {
+    console.log(JSON.stringify({ level: 'debug', context: 'sql', query }));
+  }
+  logQueryError(error: string | Error, query: string): void {
+    console.error(JSON.stringify({ level: 'error', context: 'sql', query, error: error instanceof Error ? error.message : error }));
+  }
+  logQuerySlow(time: number, query: string): void {
+    console.warn(JSON.stringify({ level: 'warn', context: 'sql', slowMs: time, query }));
+  }
+  logSchemaBuild(message: string): void {
+    console.log(JSON.stringify({ level: 'debug', context: 'sql', message }));
+  }
+  logMigration(message: string): void {
+    console.log(JSON.stringify({ level: 'log', context: 'migrations', message }));
+  }
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    console.log(JSON.stringify({ level, context: 'typeorm', message: String(message) }));
+  }
 }
 
 /** Opens the data source and, when asked, applies pending migrations. */

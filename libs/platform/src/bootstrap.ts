@@ -174,7 +174,7 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
   const discovery = discoveryOptions ? new DiscoveryClient(selfRegistering ? { ...discoveryOptions, urls: [] } : discoveryOptions, logger || undefined) : undefined;
   const app = await NestFactory.create<NestFastifyApplication>(
     serviceRootModule(def, messaging, database, opts.broker, env, { live, discovery }),
-    new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true }),
+    new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: trustProxyFromEnv(env) }),
     { logger, abortOnError: false },
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -213,6 +213,23 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
 
 function consoleLogger(name: string, env: NodeJS.ProcessEnv): ConsoleLogger {
   return new ConsoleLogger({ json: env['LOG_FORMAT'] !== 'pretty', prefix: name, logLevels: logLevels(env['LOG_LEVEL']) });
+}
+
+/**
+ * TRUST_PROXY: which proxies may set X-Forwarded-For (the client address that
+ * rate limits key on). `false` (default): none, the socket address counts;
+ * a number: that many hops; otherwise comma-separated addresses or CIDRs.
+ * Trusting everyone would let any client pick its own address.
+ */
+export function trustProxyFromEnv(env: NodeJS.ProcessEnv): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const raw = (env['TRUST_PROXY'] ?? 'false').trim();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return (_address: string, hop: number) => hop < hops;
+  }
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function logLevels(level = 'log'): Array<'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose'> {

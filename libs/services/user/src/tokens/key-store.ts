@@ -48,7 +48,8 @@ export class KeyStore implements OnModuleInit {
 
   /** Public keys that may have signed a token still alive. */
   async jwks(): Promise<JsonWebKeySet> {
-    if (Date.now() - this.loadedAt > RELOAD_MS) await this.load();
+    // Always from the database: another replica may have just rotated, and verifiers cache what they get.
+    await this.load();
     const horizon = Date.now() - (this.options.accessTtlSeconds + this.options.clockToleranceSeconds) * 1000;
     return {
       keys: this.keys
