@@ -1,3 +1,5 @@
+import { envInt } from '@shop/contracts';
+
 /** Token settings shared by the issuer (user service) and every verifier. */
 export interface AuthOptions {
   issuer: string;
@@ -13,21 +15,14 @@ export interface AuthOptions {
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
 
-function seconds(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds, got "${value}"`);
-  return n;
-}
-
 export function authOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AuthOptions {
   return {
     issuer: env['AUTH_ISSUER'] ?? 'shop',
     audience: env['AUTH_AUDIENCE'] ?? 'shop-api',
-    accessTtlSeconds: seconds(env['AUTH_ACCESS_TTL_SECONDS'], 15 * 60, 'AUTH_ACCESS_TTL_SECONDS'),
-    refreshTtlSeconds: seconds(env['AUTH_REFRESH_TTL_SECONDS'], 14 * 24 * 3600, 'AUTH_REFRESH_TTL_SECONDS'),
-    serviceTokenTtlSeconds: seconds(env['AUTH_SERVICE_TOKEN_TTL_SECONDS'], 5 * 60, 'AUTH_SERVICE_TOKEN_TTL_SECONDS'),
-    clockToleranceSeconds: seconds(env['AUTH_CLOCK_TOLERANCE_SECONDS'], 5, 'AUTH_CLOCK_TOLERANCE_SECONDS'),
+    accessTtlSeconds: envInt(env, 'AUTH_ACCESS_TTL_SECONDS', 15 * 60),
+    refreshTtlSeconds: envInt(env, 'AUTH_REFRESH_TTL_SECONDS', 14 * 24 * 3600),
+    serviceTokenTtlSeconds: envInt(env, 'AUTH_SERVICE_TOKEN_TTL_SECONDS', 5 * 60),
+    clockToleranceSeconds: envInt(env, 'AUTH_CLOCK_TOLERANCE_SECONDS', 5),
     serviceSecret: env['SERVICE_SECRET'] || undefined,
   };
 }

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { envInt } from '@shop/contracts';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -38,14 +39,6 @@ export interface ConfigClientOptions {
   timeoutMs: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 /**
  * The config client's own settings come from the environment only (they say
  * where the configuration is): CONFIG_URL (default http://127.0.0.1:8888,
@@ -64,12 +57,12 @@ export function configClientOptionsFromEnv(service: string, env: NodeJS.ProcessE
     profile,
     url: url === 'none' ? undefined : url.replace(/\/+$/, ''),
     failFast: env['CONFIG_FAIL_FAST'] === 'true',
-    attempts: int(env, 'CONFIG_RETRY_ATTEMPTS', 3, 1),
-    initialBackoffMs: int(env, 'CONFIG_RETRY_INITIAL_MS', 100),
-    maxBackoffMs: int(env, 'CONFIG_RETRY_MAX_MS', 5_000),
+    attempts: envInt(env, 'CONFIG_RETRY_ATTEMPTS', 3, 1),
+    initialBackoffMs: envInt(env, 'CONFIG_RETRY_INITIAL_MS', 100, 0),
+    maxBackoffMs: envInt(env, 'CONFIG_RETRY_MAX_MS', 5_000, 0),
     cacheDir: cacheDir === 'none' ? undefined : resolve(cacheDir),
-    pollMs: int(env, 'CONFIG_POLL_MS', 30_000, 100),
-    timeoutMs: int(env, 'CONFIG_TIMEOUT_MS', 2_000, 1),
+    pollMs: envInt(env, 'CONFIG_POLL_MS', 30_000, 100),
+    timeoutMs: envInt(env, 'CONFIG_TIMEOUT_MS', 2_000, 1),
   };
 }
 

@@ -6,3 +6,4 @@ export * from './events.js';
 export * from './jobs.js';
 export * from './user.js';
 export * from './cart.js';
+export * from './settings.js';

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { envInt } from '@shop/contracts';
 import { hostname, networkInterfaces } from 'node:os';
 import type { InstanceRegistration, InstanceView, RegistryView } from './registry.types.js';
 
@@ -17,14 +18,6 @@ export interface DiscoveryClientOptions {
   staleAfterMs: number;
   timeoutMs: number;
   metadata?: Record<string, string>;
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
 }
 
 /** The first non-internal IPv4 address, for apps listening on every interface (containers). */
@@ -55,10 +48,10 @@ export function discoveryClientOptionsFromEnv(service: string, env: NodeJS.Proce
     namespace: env['SHOP_NAMESPACE'] ?? '',
     version: env['APP_VERSION'] || '0.1.0',
     host: env['DISCOVERY_INSTANCE_HOST'] || (anyHost ? externalAddress() : listenHost),
-    heartbeatMs: int(env, 'DISCOVERY_HEARTBEAT_MS', 5_000, 50),
-    fetchMs: int(env, 'DISCOVERY_FETCH_MS', 2_000, 50),
-    staleAfterMs: int(env, 'DISCOVERY_STALE_AFTER_MS', 30_000, 100),
-    timeoutMs: int(env, 'DISCOVERY_TIMEOUT_MS', 1_000, 10),
+    heartbeatMs: envInt(env, 'DISCOVERY_HEARTBEAT_MS', 5_000, 50),
+    fetchMs: envInt(env, 'DISCOVERY_FETCH_MS', 2_000, 50),
+    staleAfterMs: envInt(env, 'DISCOVERY_STALE_AFTER_MS', 30_000, 100),
+    timeoutMs: envInt(env, 'DISCOVERY_TIMEOUT_MS', 1_000, 10),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ServiceName } from '@shop/contracts';
+import { type ServiceName, envInt } from '@shop/contracts';
 
 /** `broker`: RabbitMQ + Kafka (cluster). `in-process`: one process, no broker (all-in-one, fast tests). */
 export type TransportKind = 'broker' | 'in-process';
@@ -30,13 +30,6 @@ export interface MessagingOptions {
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
-function int(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
-  return n;
-}
-
 /** Reads the messaging settings from the environment, with local defaults. */
 export function messagingOptionsFromEnv(service: ServiceName, env: NodeJS.ProcessEnv = process.env, overrides: Partial<MessagingOptions> = {}): MessagingOptions {
   const transport = (env['SHOP_TRANSPORT'] ?? 'broker') as TransportKind;
@@ -49,14 +42,14 @@ export function messagingOptionsFromEnv(service: ServiceName, env: NodeJS.Proces
     namespace: env['SHOP_NAMESPACE'] ?? '',
     rabbitmqUrl: env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
     kafkaBrokers: (env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
-    rpcTimeoutMs: int(env['RPC_TIMEOUT_MS'], 5_000, 'RPC_TIMEOUT_MS'),
-    rpcPrefetch: int(env['RPC_PREFETCH'], 32, 'RPC_PREFETCH'),
-    eventMaxAttempts: int(env['EVENT_MAX_ATTEMPTS'], 5, 'EVENT_MAX_ATTEMPTS'),
-    eventRetryDelayMs: int(env['EVENT_RETRY_DELAY_MS'], 200, 'EVENT_RETRY_DELAY_MS'),
-    jobMaxAttempts: int(env['JOB_MAX_ATTEMPTS'], 5, 'JOB_MAX_ATTEMPTS'),
-    jobRetryDelayMs: int(env['JOB_RETRY_DELAY_MS'], 1_000, 'JOB_RETRY_DELAY_MS'),
-    jobPrefetch: int(env['JOB_PREFETCH'], 8, 'JOB_PREFETCH'),
-    outboxPollMs: int(env['OUTBOX_POLL_MS'], 1_000, 'OUTBOX_POLL_MS'),
+    rpcTimeoutMs: envInt(env, 'RPC_TIMEOUT_MS', 5_000, 0),
+    rpcPrefetch: envInt(env, 'RPC_PREFETCH', 32, 0),
+    eventMaxAttempts: envInt(env, 'EVENT_MAX_ATTEMPTS', 5, 0),
+    eventRetryDelayMs: envInt(env, 'EVENT_RETRY_DELAY_MS', 200, 0),
+    jobMaxAttempts: envInt(env, 'JOB_MAX_ATTEMPTS', 5, 0),
+    jobRetryDelayMs: envInt(env, 'JOB_RETRY_DELAY_MS', 1_000, 0),
+    jobPrefetch: envInt(env, 'JOB_PREFETCH', 8, 0),
+    outboxPollMs: envInt(env, 'OUTBOX_POLL_MS', 1_000, 0),
     ...overrides,
   };
 }

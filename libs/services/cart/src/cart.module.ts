@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { envInt } from '@shop/contracts';
 import { APP_ENV } from '@shop/platform';
 import { CartRpcController } from './cart/cart.rpc.controller.js';
 import { CART_LIMITS, type CartLimits, CartService } from './cart/cart.service.js';
@@ -6,17 +7,11 @@ import { CatalogEventsController } from './catalog-snapshot/catalog.events.contr
 import { ProductSnapshotsRpcController } from './catalog-snapshot/product-snapshots.rpc.controller.js';
 import { ProductSnapshotsService } from './catalog-snapshot/product-snapshots.service.js';
 
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const v = Number(env[name] || fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-}
-
 function limitsFromEnv(env: NodeJS.ProcessEnv): CartLimits {
   return {
-    maxQuantityPerLine: positive(env, 'CART_MAX_QUANTITY_PER_LINE', 10),
-    maxLines: positive(env, 'CART_MAX_LINES', 50),
-    catalogTimeoutMs: positive(env, 'CART_CATALOG_TIMEOUT_MS', 1_000),
+    maxQuantityPerLine: envInt(env, 'CART_MAX_QUANTITY_PER_LINE', 10),
+    maxLines: envInt(env, 'CART_MAX_LINES', 50),
+    catalogTimeoutMs: envInt(env, 'CART_CATALOG_TIMEOUT_MS', 1_000),
   };
 }
 

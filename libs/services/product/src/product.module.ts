@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { envInt } from '@shop/contracts';
 import { APP_ENV } from '@shop/platform';
 import { CategoriesService } from './catalog/categories.service.js';
 import { DemoCatalog } from './catalog/demo-seed.js';
@@ -8,12 +9,6 @@ import { InventoryRpcController } from './inventory/inventory.rpc.controller.js'
 import { InventoryService, RESERVATION_TTL_SECONDS } from './inventory/inventory.service.js';
 import { ReservationSweeper, SWEEP_INTERVAL_MS } from './inventory/reservation-sweeper.js';
 
-const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
-  const n = Number(env[name] ?? fallback);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
-
 @Module({
   controllers: [ProductsRpcController, CategoriesRpcController, InventoryRpcController],
   providers: [
@@ -22,8 +17,8 @@ const positive = (env: NodeJS.ProcessEnv, name: string, fallback: number) => {
     InventoryService,
     ReservationSweeper,
     DemoCatalog,
-    { provide: RESERVATION_TTL_SECONDS, inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => positive(env, 'RESERVATION_TTL_SECONDS', 900) },
-    { provide: SWEEP_INTERVAL_MS, inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => positive(env, 'RESERVATION_SWEEP_INTERVAL_MS', 5_000) },
+    { provide: RESERVATION_TTL_SECONDS, inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => envInt(env, 'RESERVATION_TTL_SECONDS', 900) },
+    { provide: SWEEP_INTERVAL_MS, inject: [APP_ENV], useFactory: (env: NodeJS.ProcessEnv) => envInt(env, 'RESERVATION_SWEEP_INTERVAL_MS', 5_000) },
   ],
   exports: [ProductsService, InventoryService, DemoCatalog],
 })

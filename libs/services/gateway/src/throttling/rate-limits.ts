@@ -1,4 +1,5 @@
 import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { envInt } from '@shop/contracts';
 import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Actor } from '@shop/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -15,14 +16,6 @@ export const LoginRateLimited = () => SetMetadata(LOGIN_LIMITED, true);
 const marked = (key: string) => (ctx: ExecutionContext) => Reflect.getMetadata(key, ctx.getHandler()) !== true;
 
 type Req = FastifyRequest & { actor?: Actor; body?: { email?: unknown } };
-
-function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
 
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
@@ -50,8 +43,8 @@ export function rateLimitsFromEnv(source: NodeJS.ProcessEnv | (() => NodeJS.Proc
       {
         // Every route: per signed-in user, else per IP.
         name: 'general',
-        ttl: setting((env) => positive(env, 'RATE_LIMIT_TTL_MS', 60_000)),
-        limit: setting((env) => positive(env, 'RATE_LIMIT_PER_USER', 600)),
+        ttl: setting((env) => envInt(env, 'RATE_LIMIT_TTL_MS', 60_000)),
+        limit: setting((env) => envInt(env, 'RATE_LIMIT_PER_USER', 600)),
         getTracker: (req: Record<string, unknown>) => {
           const r = req as unknown as Req;
           return r.actor?.kind === 'user' ? `user:${r.actor.userId}` : `ip:${r.ip}`;
@@ -59,15 +52,15 @@ export function rateLimitsFromEnv(source: NodeJS.ProcessEnv | (() => NodeJS.Proc
       },
       {
         name: 'auth-ip',
-        ttl: setting((env) => positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000)),
-        limit: setting((env) => positive(env, 'RATE_LIMIT_AUTH_PER_IP', 20)),
+        ttl: setting((env) => envInt(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000)),
+        limit: setting((env) => envInt(env, 'RATE_LIMIT_AUTH_PER_IP', 20)),
         skipIf: marked(AUTH_LIMITED),
         getTracker: (req: Record<string, unknown>) => `ip:${(req as unknown as Req).ip}`,
       },
       {
         name: 'login-account',
-        ttl: setting((env) => positive(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000)),
-        limit: setting((env) => positive(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10)),
+        ttl: setting((env) => envInt(env, 'RATE_LIMIT_AUTH_TTL_MS', 60_000)),
+        limit: setting((env) => envInt(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10)),
         skipIf: marked(LOGIN_LIMITED),
         getTracker: (req: Record<string, unknown>) => {
           const email = (req as unknown as Req).body?.email;
