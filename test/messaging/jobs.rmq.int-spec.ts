@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Envelope, JobMap } from '@shop/contracts';
 import { type JobContext, type MessageContext, MessageContextStore, MessagingMetrics, type MessagingOptions, RmqJobQueue, messagingOptionsFromEnv, retryDelay, retryQueueName } from '@shop/messaging';
-import { type SpawnedProcess, eventually, spawnNode, uniqueName } from '@shop/testing';
+import { type SpawnedProcess, eventually, spawnNode, uniqueName, withChannel, TEST_RABBITMQ_URL } from '@shop/testing';
 import amqp from 'amqplib';
 import { Registry } from 'prom-client';
 
@@ -16,7 +16,7 @@ import { Registry } from 'prom-client';
  * queue) and `<queue>.dlq` after the last attempt. Every test has its own
  * namespace, so its queues are its own; they are deleted at the end.
  */
-const rabbitmqUrl = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const rabbitmqUrl = TEST_RABBITMQ_URL;
 const workerEntry = fileURLToPath(new URL('./fixtures/jobs-worker.ts', import.meta.url));
 const maxAttempts = 3;
 const retryDelayMs = 100;
@@ -51,16 +51,6 @@ function setup(overrides: Partial<MessagingOptions> = {}): Setup {
       return q;
     },
   };
-}
-
-async function withChannel<T>(fn: (ch: amqp.Channel) => Promise<T>): Promise<T> {
-  const conn = await amqp.connect(rabbitmqUrl);
-  try {
-    const ch = await conn.createChannel();
-    return await fn(ch);
-  } finally {
-    await conn.close();
-  }
 }
 
 const readyCount = (queue: string) => withChannel(async (ch) => (await ch.checkQueue(queue)).messageCount);

@@ -7,8 +7,7 @@ import { promisify } from 'node:util';
 import { DomainError, ErrorCodes, type ProductView } from '@shop/contracts';
 import { MessageContextStore } from '@shop/messaging';
 // Test code only: the test helpers depend on messaging, never the library itself.
-import { type SpawnedProcess, eventually, spawnNode, uniqueName } from '@shop/testing';
-import amqp from 'amqplib';
+import { type SpawnedProcess, eventually, spawnNode, uniqueName, withChannel } from '@shop/testing';
 import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from './fixtures/rpc-apps.js';
 
 /**
@@ -17,7 +16,6 @@ import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, 
  * per-request expiration. Each describe block has its own namespace, so its
  * queues are its own; they are deleted at the end.
  */
-const rabbitmqUrl = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const workerEntry = fileURLToPath(new URL('./fixtures/rpc-worker.ts', import.meta.url));
 const usedNamespaces: string[] = [];
 
@@ -25,16 +23,6 @@ function namespace(): string {
   const ns = uniqueName('t-rpc');
   usedNamespaces.push(ns);
   return ns;
-}
-
-async function withChannel<T>(fn: (ch: amqp.Channel) => Promise<T>): Promise<T> {
-  const conn = await amqp.connect(rabbitmqUrl);
-  try {
-    const ch = await conn.createChannel();
-    return await fn(ch);
-  } finally {
-    await conn.close();
-  }
 }
 
 /** Ready plus unacknowledged messages and consumers of a queue, as the broker counts them. */

@@ -1,2 +1,3 @@
 export * from './process.js';
 export * from './mysql.js';
+export * from './rabbitmq.js';

@@ -117,11 +117,8 @@ export class CartService {
     if (ids.length) {
       try {
         const products = await this.rpc.send('product.getMany', { productIds: ids }, { timeoutMs: this.limits.catalogTimeoutMs });
+        // The fallback copy is kept by catalog events (and by add): no write on a read.
         facts = new Map(products.map((p) => [p.id, { name: p.name, price: p.price, active: p.status === 'ACTIVE' }]));
-        // Refresh the fallback copy with what the catalog just said.
-        await this.dataSource.transaction(async (m) => {
-          for (const p of products) await this.snapshots.applyFacts(m, { productId: p.id, name: p.name, price: p.price, status: p.status }, new Date(p.updatedAt));
-        });
       } catch (err) {
         this.logger.warn({ msg: 'catalog unavailable; showing the cart from last known data', err: err instanceof Error ? err.message : String(err) });
         stale = true;

@@ -112,7 +112,7 @@ export class ProductsService {
     if (!PRODUCT_SORTS.includes(sort)) throw new DomainError(ErrorCodes.VALIDATION_FAILED, `sort must be one of ${PRODUCT_SORTS.join(', ')}`, { errors: ['sort'] });
     const status: ProductStatus = q.status ?? 'ACTIVE';
     if (!PRODUCT_STATUSES.includes(status)) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'status is not a product status');
-    const qb = this.dataSource.getRepository(Product).createQueryBuilder('p').leftJoin('stock', 's', 's.product_id = p.id').where('p.status = :status', { status });
+    const qb = this.dataSource.getRepository(Product).createQueryBuilder('p').where('p.status = :status', { status });
     if (status !== 'ACTIVE') {
       // Unpublished products: a seller sees their own, an admin all of them.
       const user = requireRole(actor, 'SELLER', 'ADMIN');
@@ -133,8 +133,10 @@ export class ProductsService {
     if (q.minPrice !== undefined) qb.andWhere('p.price_amount >= :min', { min: Number(q.minPrice) });
     if (q.maxPrice !== undefined) qb.andWhere('p.price_amount <= :max', { max: Number(q.maxPrice) });
     if (q.sellerId) qb.andWhere('p.seller_id = :seller', { seller: q.sellerId });
-    if (q.inStock) qb.andWhere('COALESCE(s.on_hand - s.reserved, 0) > 0');
+    // Stock is joined for the count only when it filters on it; the page always shows it.
+    if (q.inStock) qb.leftJoin('stock', 's', 's.product_id = p.id').andWhere('COALESCE(s.on_hand - s.reserved, 0) > 0');
     const total = await qb.clone().getCount();
+    if (!q.inStock) qb.leftJoin('stock', 's', 's.product_id = p.id');
     const order: Record<string, [string, 'ASC' | 'DESC']> = {
       newest: ['p.created_at', 'DESC'],
       price_asc: ['p.price_amount', 'ASC'],
