@@ -53,7 +53,7 @@ describe('Jobs over the in-process binding', () => {
     return { attempts, successes, handler };
   }
 
-  const job = (to: string): JobMap['notifications'] => ({ template: 'order-confirmed', to, data: { orderId: `o-${to}` } });
+  const job = (to: string): JobMap['notifications'] => ({ template: 'order-confirmed', to, data: { orderId: `o-${to}` }, key: `k-${to}` });
 
   async function metric(name: string, labels: Record<string, string>): Promise<number> {
     const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];

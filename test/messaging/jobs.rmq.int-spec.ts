@@ -85,7 +85,7 @@ async function metric(registry: Registry, name: string, labels: Record<string, s
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const job = (to: string): JobMap['notifications'] => ({ template: 'order-confirmed', to, data: { orderId: `o-${to}` } });
+const job = (to: string): JobMap['notifications'] => ({ template: 'order-confirmed', to, data: { orderId: `o-${to}` }, key: `k-${to}` });
 
 interface Attempt {
   to: string;

@@ -1,4 +1,5 @@
 import type { ProductArchived, ProductCreated, ProductPriceChanged, ProductUpdated, StockChanged } from './product.js';
+import type { InventoryRejected, InventoryReserved, OrderCreated, OrderStatusChanged } from './order.js';
 import type { UserDisabled, UserRegistered, UserRoleChanged } from './user.js';
 
 /** Every domain event type and its payload. */
@@ -11,6 +12,15 @@ export interface EventMap {
   'user.registered': UserRegistered;
   'user.role-changed': UserRoleChanged;
   'user.disabled': UserDisabled;
+  'order.created': OrderCreated;
+  'order.confirmed': OrderStatusChanged;
+  'order.rejected': OrderStatusChanged;
+  'order.paid': OrderStatusChanged;
+  'order.shipped': OrderStatusChanged;
+  'order.delivered': OrderStatusChanged;
+  'order.cancelled': OrderStatusChanged;
+  'inventory.reserved': InventoryReserved;
+  'inventory.rejected': InventoryRejected;
 }
 export type EventType = keyof EventMap;
 
@@ -24,6 +34,15 @@ export const EVENT_TOPICS = {
   'user.registered': 'user.events',
   'user.role-changed': 'user.events',
   'user.disabled': 'user.events',
+  'order.created': 'order.events',
+  'order.confirmed': 'order.events',
+  'order.rejected': 'order.events',
+  'order.paid': 'order.events',
+  'order.shipped': 'order.events',
+  'order.delivered': 'order.events',
+  'order.cancelled': 'order.events',
+  'inventory.reserved': 'inventory.events',
+  'inventory.rejected': 'inventory.events',
 } as const satisfies Record<EventType, string>;
 
 export type EventTopic = (typeof EVENT_TOPICS)[EventType];

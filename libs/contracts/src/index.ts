@@ -7,3 +7,5 @@ export * from './jobs.js';
 export * from './user.js';
 export * from './cart.js';
 export * from './settings.js';
+export * from './order.js';
+export * from './notification.js';

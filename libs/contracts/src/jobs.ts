@@ -1,5 +1,7 @@
+import type { NotificationJob } from './notification.js';
+
 /** Background jobs on work queues: the queue name and its job payload. */
 export interface JobMap {
-  'notifications': { template: string; to: string; data: Record<string, unknown> };
+  notifications: NotificationJob;
 }
 export type JobQueueName = keyof JobMap;

@@ -20,6 +20,8 @@ import type {
   UpdateCategory,
   UpdateProduct,
 } from './product.js';
+import type { CancelOrder, Checkout, CheckoutResult, ListOrders, OrderHistoryEntry, OrderIdRef, OrderSummary, OrderView, PayOrder, ShipOrder } from './order.js';
+import type { DeadLetterView, ListMailbox, MailboxMessageView } from './notification.js';
 import type {
   ChangePassword,
   JsonWebKeySet,
@@ -79,6 +81,17 @@ export interface RpcMap {
   'user.setRoles': { request: SetRoles; response: UserView };
   'user.disable': { request: UserRef; response: UserView };
   'user.enable': { request: UserRef; response: UserView };
+  'order.checkout': { request: Checkout; response: CheckoutResult };
+  'order.get': { request: OrderIdRef; response: OrderView };
+  'order.history': { request: OrderIdRef; response: OrderHistoryEntry[] };
+  'order.list': { request: ListOrders; response: Page<OrderSummary> };
+  'order.pay': { request: PayOrder; response: OrderView };
+  'order.cancel': { request: CancelOrder; response: OrderView };
+  'order.ship': { request: ShipOrder; response: OrderView };
+  'order.deliver': { request: OrderIdRef; response: OrderView };
+  'notification.mailbox': { request: ListMailbox; response: Page<MailboxMessageView> };
+  'notification.deadLetters': { request: { page?: number; pageSize?: number }; response: Page<DeadLetterView> };
+  'notification.replayDeadLetter': { request: { id: string }; response: DeadLetterView };
   'cart.productSnapshot': { request: { productId: string }; response: ProductSnapshotView | null };
 }
 

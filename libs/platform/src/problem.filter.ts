@@ -33,6 +33,16 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCodes.CART_LIMIT]: HttpStatus.UNPROCESSABLE_ENTITY,
   [ErrorCodes.CART_ITEM_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCodes.ORDER_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCodes.ORDER_CART_EMPTY]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCodes.ORDER_TRANSITION_FORBIDDEN]: HttpStatus.CONFLICT,
+  [ErrorCodes.ORDER_PAYMENT_WINDOW_CLOSED]: HttpStatus.CONFLICT,
+  [ErrorCodes.IDEMPOTENCY_KEY_REQUIRED]: HttpStatus.BAD_REQUEST,
+  [ErrorCodes.IDEMPOTENCY_IN_PROGRESS]: HttpStatus.CONFLICT,
+  [ErrorCodes.IDEMPOTENCY_KEY_REUSED]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCodes.PAYMENT_DECLINED]: HttpStatus.PAYMENT_REQUIRED,
+  [ErrorCodes.PAYMENT_TIMEOUT]: HttpStatus.GATEWAY_TIMEOUT,
+  [ErrorCodes.PAYMENT_IN_PROGRESS]: HttpStatus.CONFLICT,
+  [ErrorCodes.NOTIFICATION_NOT_FOUND]: HttpStatus.NOT_FOUND,
 };
 
 const CODE_BY_HTTP_STATUS: Record<number, ErrorCode> = {
