@@ -17,6 +17,13 @@ export const SERVICE_ACTOR: Actor = { kind: 'service', service: 'order' };
 export interface Reply<T = any> {
   status: number;
   body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface Account {
@@ -32,7 +39,7 @@ export interface Shop {
   service(name: string): RunningService;
   /** Stops one service for good (platform.close() will not close it again). */
   stopService(name: string): Promise<void>;
-  http<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<Reply<T>>;
+  http<T = any>(method: string, path: string, opts?: RequestOptions): Promise<Reply<T>>;
   /** Registers a user and, for other roles than CUSTOMER, has the admin set them; returns a fresh token. */
   account(roles: Role[]): Promise<Account>;
   close(): Promise<void>;
@@ -60,8 +67,8 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop>
   });
   const gatewayUrl = platform.gatewayUrl;
 
-  const http = async <T>(method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<Reply<T>> => {
-    const headers: Record<string, string> = {};
+  const http = async <T>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> => {
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${gatewayUrl}/api/v1${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(15_000) });
@@ -72,7 +79,7 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop>
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, body: body as T };
+    return { status: res.status, body: body as T, headers: res.headers };
   };
 
   const login = async (email: string, password: string): Promise<string> => {

@@ -51,6 +51,15 @@ export const ROUTE_MATRIX: Record<string, Access> = {
   'PATCH /api/v1/cart/items/:productId': ['CUSTOMER'],
   'DELETE /api/v1/cart/items/:productId': ['CUSTOMER'],
   'DELETE /api/v1/cart': ['CUSTOMER'],
+  // Orders: customers check out, pay and cancel their own; sellers ship their lines; admins manage all.
+  'POST /api/v1/orders': ['CUSTOMER'],
+  'GET /api/v1/orders': ALL_ROLES,
+  'GET /api/v1/orders/:id': ALL_ROLES,
+  'GET /api/v1/orders/:id/history': ALL_ROLES,
+  'POST /api/v1/orders/:id/payment': ['CUSTOMER'],
+  'POST /api/v1/orders/:id/cancel': ['CUSTOMER', 'ADMIN'],
+  'POST /api/v1/orders/:id/ship': ['SELLER', 'ADMIN'],
+  'POST /api/v1/orders/:id/deliver': ['SELLER', 'ADMIN'],
 };
 
 /**

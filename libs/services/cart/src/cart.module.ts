@@ -4,6 +4,7 @@ import { APP_ENV } from '@shop/platform';
 import { CartRpcController } from './cart/cart.rpc.controller.js';
 import { CART_LIMITS, type CartLimits, CartService } from './cart/cart.service.js';
 import { CatalogEventsController } from './catalog-snapshot/catalog.events.controller.js';
+import { CartOrderEventsController } from './orders/order-events.controller.js';
 import { ProductSnapshotsRpcController } from './catalog-snapshot/product-snapshots.rpc.controller.js';
 import { ProductSnapshotsService } from './catalog-snapshot/product-snapshots.service.js';
 
@@ -16,7 +17,7 @@ function limitsFromEnv(env: NodeJS.ProcessEnv): CartLimits {
 }
 
 @Module({
-  controllers: [CatalogEventsController, ProductSnapshotsRpcController, CartRpcController],
+  controllers: [CatalogEventsController, CartOrderEventsController, ProductSnapshotsRpcController, CartRpcController],
   providers: [ProductSnapshotsService, CartService, { provide: CART_LIMITS, inject: [APP_ENV], useFactory: limitsFromEnv }],
 })
 export class CartModule {}

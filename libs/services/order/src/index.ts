@@ -1,2 +1,4 @@
 export * from './order.service-definition.js';
 export * from './order.module.js';
+export * from './orders/order-transitions.js';
+export { SimulatedPaymentProvider } from './payments/payment-provider.js';

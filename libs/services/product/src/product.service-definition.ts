@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@shop/platform';
 import { Category } from './catalog/category.entity.js';
 import { DemoCatalog } from './catalog/demo-seed.js';
 import { Product } from './catalog/product.entity.js';
+import { OrderEventsController } from './inventory/order-events.controller.js';
 import { Reservation } from './inventory/reservation.entity.js';
 import { StockMovement } from './inventory/stock-movement.entity.js';
 import { Stock } from './inventory/stock.entity.js';
@@ -16,6 +17,7 @@ export const productService: ServiceDefinition = {
   module: ProductModule,
   defaultHttpPort: 3002,
   rpc: true,
+  eventHandlers: [OrderEventsController],
   schema: { entities: [Product, Category, Stock, Reservation, StockMovement], migrations: [CreateProducts1764000000100, CatalogAndInventory1764000000400] },
   afterStart: async (app, env) => {
     const count = Number(env['SEED_DEMO_PRODUCTS'] ?? 0);

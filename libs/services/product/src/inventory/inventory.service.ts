@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { requireUser } from '@shop/auth';
 import {
   type Actor,
   type AdjustStock,
   DomainError,
   ErrorCodes,
+  type OrderCreated,
   type Page,
   type ReservationLine,
   type ReservationView,
@@ -17,11 +18,14 @@ import { isDuplicateKeyError, sqlTimestamp } from '@shop/database';
 import { OutboxService } from '@shop/messaging';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { Product } from '../catalog/product.entity.js';
+import { InventoryMetrics } from './inventory.metrics.js';
 import { Reservation } from './reservation.entity.js';
 import { StockMovement } from './stock-movement.entity.js';
 import { Stock } from './stock.entity.js';
 
 export const RESERVATION_TTL_SECONDS = Symbol('RESERVATION_TTL_SECONDS');
+
+type ReserveOutcome = { reserved: ReservationView } | { failed: Array<ReservationLine & { available: number }> };
 const MAX_QUANTITY = 1_000_000;
 
 function actorId(actor: Actor | undefined): string | null {
@@ -50,6 +54,7 @@ export class InventoryService {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     @Inject(RESERVATION_TTL_SECONDS) private readonly reservationTtlSeconds: number,
+    @Optional() private readonly metrics?: InventoryMetrics,
   ) {}
 
   async initStock(manager: EntityManager, productId: string, onHand: number, actor: Actor | undefined): Promise<void> {
@@ -123,35 +128,88 @@ export class InventoryService {
     }
   }
 
-  private reserveLines(actor: Actor | undefined, orderId: string, lines: ReservationLine[], ttl: number): Promise<ReservationView> {
-    const cmd = { orderId };
+  private async reserveLines(actor: Actor | undefined, orderId: string, lines: ReservationLine[], ttl: number): Promise<ReservationView> {
     return this.dataSource.transaction(async (manager) => {
-      const now = new Date();
-      const expiresAt = new Date(now.getTime() + ttl * 1000);
-      const failed: Array<ReservationLine & { available: number }> = [];
-      // Sorted by product so that concurrent multi-line reservations lock rows in one order (no deadlock).
-      for (const line of lines) {
-        const result = await manager
-          .createQueryBuilder()
-          .update(Stock)
-          .set({ reserved: () => `reserved + ${line.quantity}`, updatedAt: now })
-          .where('product_id = :id AND on_hand - reserved >= :q', { id: line.productId, q: line.quantity })
-          .execute();
-        if (result.affected !== 1) {
-          const stock = await manager.findOneBy(Stock, { productId: line.productId });
-          failed.push({ ...line, available: stock ? stock.onHand - stock.reserved : 0 });
-        }
-      }
-      if (failed.length) {
-        throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, 'not enough stock for every line', { lines: failed });
-      }
-      await manager.insert(
-        Reservation,
-        lines.map((l) => ({ orderId: cmd.orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const, expiresAt, createdAt: now, updatedAt: now })),
-      );
-      for (const l of lines) await this.record(manager, { productId: l.productId, onHandDelta: 0, reservedDelta: l.quantity, reason: 'reserved', actorId: actorId(actor), orderId: cmd.orderId });
-      return { orderId: cmd.orderId, status: 'RESERVED', lines, expiresAt: expiresAt.toISOString() };
+      const outcome = await this.reserveIn(manager, actorId(actor), orderId, lines, ttl);
+      if ('failed' in outcome) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, 'not enough stock for every line', { lines: outcome.failed });
+      return outcome.reserved;
     });
+  }
+
+  /**
+   * Reserves every line of an order in the caller's transaction, or none:
+   * each line is one conditional UPDATE (`on_hand - reserved >= quantity`);
+   * when a line does not fit, the lines already taken are given back before
+   * the transaction goes on, so a refused order leaves nothing reserved.
+   */
+  private async reserveIn(manager: EntityManager, by: string | null, orderId: string, lines: ReservationLine[], ttl: number): Promise<ReserveOutcome> {
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + ttl * 1000);
+    const taken: ReservationLine[] = [];
+    const failed: Array<ReservationLine & { available: number }> = [];
+    // Sorted by product so that concurrent multi-line reservations lock rows in one order (no deadlock).
+    for (const line of lines) {
+      const result = await manager
+        .createQueryBuilder()
+        .update(Stock)
+        .set({ reserved: () => `reserved + ${line.quantity}`, updatedAt: now })
+        .where('product_id = :id AND on_hand - reserved >= :q', { id: line.productId, q: line.quantity })
+        .execute();
+      if (result.affected === 1) {
+        taken.push(line);
+      } else {
+        const stock = await manager.findOneBy(Stock, { productId: line.productId });
+        failed.push({ ...line, available: stock ? stock.onHand - stock.reserved : 0 });
+      }
+    }
+    if (failed.length) {
+      for (const line of taken) {
+        await manager.createQueryBuilder().update(Stock).set({ reserved: () => `reserved - ${line.quantity}` }).where('product_id = :id', { id: line.productId }).execute();
+      }
+      this.metrics?.reservations.inc({ outcome: 'rejected' });
+      return { failed };
+    }
+    await manager.insert(
+      Reservation,
+      lines.map((l) => ({ orderId, productId: l.productId, quantity: l.quantity, status: 'RESERVED' as const, expiresAt, createdAt: now, updatedAt: now })),
+    );
+    for (const l of lines) await this.record(manager, { productId: l.productId, onHandDelta: 0, reservedDelta: l.quantity, reason: 'reserved', actorId: by, orderId });
+    this.metrics?.reservations.inc({ outcome: 'reserved' });
+    return { reserved: { orderId, status: 'RESERVED', lines, expiresAt: expiresAt.toISOString() } };
+  }
+
+  /**
+   * The saga's step on `order.created`: reserve the order's lines and answer
+   * `inventory.reserved` or `inventory.rejected`, all in the event's inbox
+   * transaction (the reservation, the answer and the inbox row commit together).
+   */
+  async reserveForOrder(manager: EntityManager, e: OrderCreated): Promise<void> {
+    const existing = await this.view(manager, e.orderId);
+    if (existing) {
+      // A re-sent order.created (the order service retries when no answer came): answer again.
+      if (existing.status === 'RELEASED') await this.outbox.add(manager, 'inventory.rejected', e.orderId, { orderId: e.orderId, lines: [], reason: 'the reservation was already released' });
+      else await this.outbox.add(manager, 'inventory.reserved', e.orderId, { orderId: e.orderId, lines: existing.lines, expiresAt: existing.expiresAt });
+      return;
+    }
+    let lines: ReservationLine[];
+    try {
+      lines = normalizeLines(e.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })));
+    } catch (err) {
+      await this.outbox.add(manager, 'inventory.rejected', e.orderId, { orderId: e.orderId, lines: [], reason: err instanceof Error ? err.message : 'invalid lines' });
+      return;
+    }
+    const ttl = Number.isInteger(e.holdSeconds) && e.holdSeconds > 0 ? Math.min(e.holdSeconds, 86_400) : this.reservationTtlSeconds;
+    const outcome = await this.reserveIn(manager, 'service:order', e.orderId, lines, ttl);
+    if ('failed' in outcome) {
+      await this.outbox.add(manager, 'inventory.rejected', e.orderId, { orderId: e.orderId, lines: outcome.failed, reason: 'not enough stock' });
+    } else {
+      await this.outbox.add(manager, 'inventory.reserved', e.orderId, { orderId: e.orderId, lines: outcome.reserved.lines, expiresAt: outcome.reserved.expiresAt });
+    }
+  }
+
+  /** The saga's steps on `order.paid` (commit) and `order.cancelled`/`order.rejected` (release), in the event's transaction. */
+  async settleForOrder(manager: EntityManager, orderId: string, to: 'RELEASED' | 'COMMITTED', reason: string): Promise<void> {
+    await this.settleIn(manager, orderId, to, reason, 'service:order');
   }
 
   /** Gives reserved units back. Idempotent: lines no longer RESERVED are left alone. */
@@ -174,29 +232,31 @@ export class InventoryService {
   }
 
   private async settle(orderId: string, to: 'RELEASED' | 'COMMITTED', reason: string, by: string | null): Promise<ReservationView | null> {
-    await this.dataSource.transaction(async (manager) => {
-      const lines = await manager.find(Reservation, { where: { orderId, status: 'RESERVED' }, order: { productId: 'ASC' } });
-      const now = new Date();
-      for (const line of lines) {
-        // The status flip is the guard: of two concurrent settlements only one moves each line.
-        const flipped = await manager
-          .createQueryBuilder()
-          .update(Reservation)
-          .set({ status: to, updatedAt: now })
-          .where('order_id = :o AND product_id = :p AND status = :s', { o: orderId, p: line.productId, s: 'RESERVED' })
-          .execute();
-        if (flipped.affected !== 1) continue;
-        const onHand = to === 'COMMITTED' ? -line.quantity : 0;
-        await manager
-          .createQueryBuilder()
-          .update(Stock)
-          .set({ reserved: () => `reserved - ${line.quantity}`, onHand: () => `on_hand + ${onHand}`, updatedAt: now })
-          .where('product_id = :id', { id: line.productId })
-          .execute();
-        await this.record(manager, { productId: line.productId, onHandDelta: onHand, reservedDelta: -line.quantity, reason, actorId: by, orderId });
-      }
-    });
+    await this.dataSource.transaction((manager) => this.settleIn(manager, orderId, to, reason, by));
     return this.view(this.dataSource.manager, orderId);
+  }
+
+  private async settleIn(manager: EntityManager, orderId: string, to: 'RELEASED' | 'COMMITTED', reason: string, by: string | null): Promise<void> {
+    const lines = await manager.find(Reservation, { where: { orderId, status: 'RESERVED' }, order: { productId: 'ASC' } });
+    const now = new Date();
+    for (const line of lines) {
+      // The status flip is the guard: of two concurrent settlements only one moves each line.
+      const flipped = await manager
+        .createQueryBuilder()
+        .update(Reservation)
+        .set({ status: to, updatedAt: now })
+        .where('order_id = :o AND product_id = :p AND status = :s', { o: orderId, p: line.productId, s: 'RESERVED' })
+        .execute();
+      if (flipped.affected !== 1) continue;
+      const onHand = to === 'COMMITTED' ? -line.quantity : 0;
+      await manager
+        .createQueryBuilder()
+        .update(Stock)
+        .set({ reserved: () => `reserved - ${line.quantity}`, onHand: () => `on_hand + ${onHand}`, updatedAt: now })
+        .where('product_id = :id', { id: line.productId })
+        .execute();
+      await this.record(manager, { productId: line.productId, onHandDelta: onHand, reservedDelta: -line.quantity, reason, actorId: by, orderId });
+    }
   }
 
   private async view(manager: EntityManager, orderId: string): Promise<ReservationView | null> {
