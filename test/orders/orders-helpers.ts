@@ -21,8 +21,8 @@ export async function addToCart(http: Http, customer: Account, productId: string
   if (res.status !== 201 && res.status !== 200) throw new Error(`add to cart answered ${res.status}: ${JSON.stringify(res.body)}`);
 }
 
-export function checkout(http: Http, customer: Account, key: string | null = randomUUID(), address: object = ADDRESS): Promise<Reply<OrderView>> {
-  return http<OrderView>('POST', '/orders', { token: customer.token, body: { shippingAddress: address }, headers: key === null ? {} : { 'idempotency-key': key } });
+export function checkout(http: Http, customer: Account, key: string | null = randomUUID(), address: object = ADDRESS): Promise<Reply<OrderView & { code?: string }>> {
+  return http<OrderView & { code?: string }>('POST', '/orders', { token: customer.token, body: { shippingAddress: address }, headers: key === null ? {} : { 'idempotency-key': key } });
 }
 
 /** Waits until the order reaches one of the statuses. */

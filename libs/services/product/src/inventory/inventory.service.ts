@@ -212,6 +212,23 @@ export class InventoryService {
     await this.settleIn(manager, orderId, to, reason, 'service:order');
   }
 
+  /** A paid order cancelled before it shipped: its sold units go back on hand. */
+  async restockForOrder(manager: EntityManager, orderId: string): Promise<void> {
+    const lines = await manager.find(Reservation, { where: { orderId, status: 'COMMITTED' }, order: { productId: 'ASC' } });
+    const now = new Date();
+    for (const line of lines) {
+      const flipped = await manager
+        .createQueryBuilder()
+        .update(Reservation)
+        .set({ status: 'RELEASED', updatedAt: now })
+        .where('order_id = :o AND product_id = :p AND status = :s', { o: orderId, p: line.productId, s: 'COMMITTED' })
+        .execute();
+      if (flipped.affected !== 1) continue;
+      await manager.createQueryBuilder().update(Stock).set({ onHand: () => `on_hand + ${line.quantity}`, updatedAt: now }).where('product_id = :id', { id: line.productId }).execute();
+      await this.record(manager, { productId: line.productId, onHandDelta: line.quantity, reservedDelta: 0, reason: 'restocked: paid order cancelled', actorId: 'service:order', orderId });
+    }
+  }
+
   /** Gives reserved units back. Idempotent: lines no longer RESERVED are left alone. */
   async release(actor: Actor | undefined, orderId: string, reason = 'released'): Promise<ReservationView | null> {
     assertOrderSystem(actor);

@@ -19,8 +19,9 @@ export class OrderEventsController {
   }
 
   @OnEvent('order.cancelled')
-  onCancelled(e: OrderStatusChanged, { manager }: EventCall) {
-    return this.inventory.settleForOrder(manager, e.orderId, 'RELEASED', 'released: order cancelled');
+  async onCancelled(e: OrderStatusChanged, { manager }: EventCall) {
+    await this.inventory.settleForOrder(manager, e.orderId, 'RELEASED', 'released: order cancelled');
+    await this.inventory.restockForOrder(manager, e.orderId);
   }
 
   @OnEvent('order.rejected')
