@@ -72,7 +72,7 @@ export async function clusterShop(env: Record<string, string> = {}): Promise<Clu
   const processes = new Map<ClusterApp, SpawnedProcess>();
   const start = (app: ClusterApp) => processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...appEnv, HTTP_PORT: String(ports[app]) }));
   const ready = (app: ClusterApp) =>
-    waitForHttp(`http://127.0.0.1:${ports[app]}/health/ready`, { timeoutMs: 90_000 }).catch((err: unknown) => {
+    waitForHttp(`http://127.0.0.1:${ports[app]}/health/ready`, { timeoutMs: 180_000 }).catch((err: unknown) => {
       throw new Error(`${app} did not get ready: ${err instanceof Error ? err.message : String(err)}\n${processes.get(app)?.output().slice(-4000)}`);
     });
   for (const app of CLUSTER_APPS) start(app);

@@ -25,6 +25,27 @@ export function checkout(http: Http, customer: Account, key: string | null = ran
   return http<OrderView & { code?: string }>('POST', '/orders', { token: customer.token, body: { shippingAddress: address }, headers: key === null ? {} : { 'idempotency-key': key } });
 }
 
+/**
+ * Checks out as a careful client does: on a timeout, an unavailable service
+ * or IDEMPOTENCY.IN_PROGRESS it retries with the SAME key (so it can never
+ * order twice), until an answer that is final or the deadline.
+ */
+export async function checkoutUntilAnswered(http: Http, customer: Account, key: string = randomUUID(), deadlineMs = 120_000): Promise<{ reply: Reply<OrderView & { code?: string }>; attempts: number }> {
+  const until = Date.now() + deadlineMs;
+  for (let attempts = 1; ; attempts++) {
+    let reply: Reply<OrderView & { code?: string }>;
+    try {
+      reply = await checkout(http, customer, key);
+    } catch (err) {
+      // The connection itself failed (the gateway is fine, but be safe): same as a 503.
+      reply = { status: 503, body: { code: String(err) } as OrderView & { code?: string }, headers: new Headers() };
+    }
+    const retry = reply.status >= 500 || (reply.status === 409 && reply.body.code === 'IDEMPOTENCY.IN_PROGRESS');
+    if (!retry || Date.now() > until) return { reply, attempts };
+    await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempts, 5)) * (0.5 + Math.random())));
+  }
+}
+
 /** Waits until the order reaches one of the statuses. */
 export async function settled(http: Http, token: string, orderId: string, statuses: OrderStatus[], timeoutMs = 30_000): Promise<OrderView> {
   return eventually(

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Money, ProductCreated, ProductSnapshotView, ProductStatus, StockChanged } from '@shop/contracts';
-import { sqlTimestamp } from '@shop/database';
+import { isDuplicateKeyError, sqlTimestamp } from '@shop/database';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { ProductSnapshot } from './product-snapshot.entity.js';
 
@@ -17,8 +17,13 @@ export class ProductSnapshotsService {
   async applyFacts(manager: EntityManager, e: Pick<ProductCreated, 'productId' | 'name' | 'price' | 'status'>, at: Date): Promise<void> {
     const existing = await manager.findOneBy(ProductSnapshot, { productId: e.productId });
     if (!existing) {
-      await manager.insert(ProductSnapshot, { productId: e.productId, name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: at, available: null, stockUpdatedAt: null });
-      return;
+      try {
+        await manager.insert(ProductSnapshot, { productId: e.productId, name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: at, available: null, stockUpdatedAt: null });
+        return;
+      } catch (err) {
+        // Written meanwhile by a concurrent add or the catalog event (MySQL and SQLite undo only the failed statement): update it as below.
+        if (!isDuplicateKeyError(err)) throw err;
+      }
     }
     await manager
       .createQueryBuilder()
