@@ -406,6 +406,9 @@ export function oversellSuite(get: () => OrderShop, customers: number, stock: nu
       sampling = false;
       await sampler;
       expect(final).toEqual({ CONFIRMED: stock, REJECTED: customers - stock });
+      // Refused by the reservation's own check, at once; not after the saga gave up waiting.
+      const reasons = await shop.sql<{ reason: string }>('order', `SELECT DISTINCT reason FROM orders WHERE status = 'REJECTED' AND id IN (${ids.map(() => '?').join(',')})`, ids);
+      expect(reasons.map((r) => r.reason.replace(/:.*/, ''))).toEqual(['not enough stock']);
       const s = await shop.stock(product.id);
       expect(s).toMatchObject({ onHand: stock, reserved: stock, available: 0 });
       expect(lowest).toBeGreaterThanOrEqual(0);
