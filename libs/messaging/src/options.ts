@@ -20,6 +20,8 @@ export interface MessagingOptions {
   /** Attempts of an event handler before the event goes to the dead-letter topic. */
   eventMaxAttempts: number;
   eventRetryDelayMs: number;
+  /** Kafka partitions one consumer handles at the same time (order is kept within a partition, i.e. per aggregate). */
+  eventConcurrency: number;
   /** Attempts of a job before it goes to the dead-letter queue. */
   jobMaxAttempts: number;
   jobRetryDelayMs: number;
@@ -46,6 +48,7 @@ export function messagingOptionsFromEnv(service: ServiceName, env: NodeJS.Proces
     rpcPrefetch: envInt(env, 'RPC_PREFETCH', 32, 0),
     eventMaxAttempts: envInt(env, 'EVENT_MAX_ATTEMPTS', 5, 0),
     eventRetryDelayMs: envInt(env, 'EVENT_RETRY_DELAY_MS', 200, 0),
+    eventConcurrency: envInt(env, 'EVENT_CONCURRENCY', 3),
     jobMaxAttempts: envInt(env, 'JOB_MAX_ATTEMPTS', 5, 0),
     jobRetryDelayMs: envInt(env, 'JOB_RETRY_DELAY_MS', 1_000, 0),
     jobPrefetch: envInt(env, 'JOB_PREFETCH', 8, 0),

@@ -18,8 +18,9 @@ function kafkaLogCreator() {
 
 /**
  * The service's consumer group on Kafka (group id = service name): one
- * consumer per instance, partitions shared among instances, offsets committed
- * after the handler returns (at least once).
+ * consumer per instance, partitions shared among instances and handled
+ * EVENT_CONCURRENCY at a time (one message at a time within a partition, so
+ * per aggregate), offsets committed after the handler returns (at least once).
  */
 export function createKafkaEventServer(options: MessagingOptions): ServerKafka {
   return new ServerKafka({
@@ -27,7 +28,7 @@ export function createKafkaEventServer(options: MessagingOptions): ServerKafka {
     consumer: { groupId: namespaced(options, options.service), sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false },
     subscribe: { fromBeginning: true },
     postfixId: '',
-    run: { autoCommit: true },
+    run: { autoCommit: true, partitionsConsumedConcurrently: options.eventConcurrency },
   });
 }
 
