@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import type { OpenAPIObject, OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
+import { getMetadataStorage } from 'class-validator';
 import { ErrorCodes } from '@shop/contracts';
 import { HTTP_STATUS_BY_CODE, type RunningService, bootstrapService } from '@shop/platform';
-import { ApiDocs, UNDOCUMENTED_ROUTES, docsEnabled, gatewayService } from '@shop/services/gateway';
+import { ApiDocs, UNDOCUMENTED_ROUTES, docsEnabled, gatewayRoutes, gatewayService, openApiPath } from '@shop/services/gateway';
 import { ROUTE_MATRIX } from './route-matrix.js';
 import { fastifyRoutes, nestRoutes } from './served-routes.js';
 
@@ -22,6 +24,22 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as 
 /** The gateway alone: the document needs no other service (routes are read, not called). */
 function startGateway(env: Record<string, string>): Promise<RunningService> {
   return bootstrapService(gatewayService, { httpPort: 0, logger: false, env: { SHOP_TRANSPORT: 'in-process', CONFIG_URL: '', DISCOVERY_URLS: '', ...env } });
+}
+
+/** The @Body() and @Query() DTO classes of a handler (Nest's route-argument metadata; 3 = body, 4 = query). */
+function dtoArguments(controller: Function, handler: string): Array<{ kind: 'body' | 'query'; type: Function }> {
+  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {}) as Record<string, { index: number; data?: unknown }>;
+  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, handler) ?? []) as Function[];
+  return Object.entries(args).flatMap(([key, arg]) => {
+    const kind = key.startsWith('3:') ? 'body' : key.startsWith('4:') ? 'query' : undefined;
+    const type = types[arg.index];
+    return kind && arg.data === undefined && type && ![Object, String, Number].includes(type as never) ? [{ kind, type }] : [];
+  });
+}
+
+/** The fields the ValidationPipe lets through (forbidNonWhitelisted: any other field is refused). */
+function acceptedFields(dto: Function): string[] {
+  return [...new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName))].sort();
 }
 
 function operations(document: OpenAPIObject): Array<{ route: string; operation: OperationObject }> {
@@ -125,6 +143,36 @@ describe('the gateway OpenAPI document', () => {
     expect(document.components!.schemas![ref]).toMatchObject({ required: expect.arrayContaining(['email', 'password', 'displayName']), properties: { displayName: { minLength: 1, maxLength: 100 } } });
     expect(op('GET /api/v1/products').parameters!.map((p) => ('name' in p ? p.name : '')).sort()).toEqual(['categoryId', 'inStock', 'maxPrice', 'minPrice', 'page', 'pageSize', 'q', 'sellerId', 'sort', 'status']);
     expect(op('PATCH /api/v1/products/:id').parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } })]));
+  });
+
+  it('lists in each request body and query exactly the fields the validation accepts, the DTOs\' nested objects included', () => {
+    const schemas = document.components!.schemas! as Record<string, SchemaObject>;
+    const checked: string[] = [];
+    const compareSchema = (dto: Function, schema: SchemaObject, where: string) => {
+      expect(Object.keys(schema.properties ?? {}).sort(), where).toEqual(acceptedFields(dto));
+      // Nested DTOs (@ValidateNested + @Type): their schema must list their fields too.
+      for (const m of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).filter((v) => v.type === 'nestedValidation')) {
+        const nested = Reflect.getMetadata('design:type', dto.prototype, m.propertyName) as Function;
+        const ref = (schema.properties![m.propertyName] as { $ref?: string }).$ref;
+        expect(ref, `${where}.${m.propertyName}`).toBeDefined();
+        compareSchema(nested, schemas[ref!.split('/').pop()!]!, `${where}.${m.propertyName}`);
+      }
+    };
+    for (const route of gatewayRoutes(gateway.app)) {
+      const operation = document.paths[openApiPath(route.path)]?.[route.method.toLowerCase() as 'get'] as OperationObject | undefined;
+      if (!operation) continue;
+      for (const { kind, type } of dtoArguments(route.controller, route.handler.name)) {
+        const where = `${route.method} ${route.path} ${kind} ${type.name}`;
+        checked.push(where);
+        if (kind === 'query') {
+          expect((operation.parameters ?? []).filter((p) => 'in' in p && p.in === 'query').map((p) => ('name' in p ? p.name : '')).sort(), where).toEqual(acceptedFields(type));
+        } else {
+          const ref = ((operation.requestBody as { content: Record<string, { schema: { $ref: string } }> }).content['application/json']!.schema.$ref ?? '').split('/').pop()!;
+          compareSchema(type, schemas[ref]!, where);
+        }
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(15);
   });
 
   it('passes redocly lint (recommended rules) with no error, without the network', () => {
