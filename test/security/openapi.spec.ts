@@ -19,6 +19,9 @@ import { fastifyRoutes, nestRoutes } from './served-routes.js';
  */
 
 const root = resolve(import.meta.dirname, '../..');
+/** A class (DTO or controller). */
+type Class = abstract new (...args: never[]) => unknown;
+
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
 /** The gateway alone: the document needs no other service (routes are read, not called). */
@@ -27,18 +30,18 @@ function startGateway(env: Record<string, string>): Promise<RunningService> {
 }
 
 /** The @Body() and @Query() DTO classes of a handler (Nest's route-argument metadata; 3 = body, 4 = query). */
-function dtoArguments(controller: Function, handler: string): Array<{ kind: 'body' | 'query'; type: Function }> {
+function dtoArguments(controller: Class, handler: string): Array<{ kind: 'body' | 'query'; type: Class }> {
   const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler) ?? {}) as Record<string, { index: number; data?: unknown }>;
-  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype, handler) ?? []) as Function[];
+  const types = (Reflect.getMetadata('design:paramtypes', controller.prototype as object, handler) ?? []) as Class[];
   return Object.entries(args).flatMap(([key, arg]) => {
     const kind = key.startsWith('3:') ? 'body' : key.startsWith('4:') ? 'query' : undefined;
     const type = types[arg.index];
-    return kind && arg.data === undefined && type && ![Object, String, Number].includes(type as never) ? [{ kind, type }] : [];
+    return kind && arg.data === undefined && type && !([Object, String, Number] as unknown[]).includes(type) ? [{ kind, type }] : [];
   });
 }
 
 /** The fields the ValidationPipe lets through (forbidNonWhitelisted: any other field is refused). */
-function acceptedFields(dto: Function): string[] {
+function acceptedFields(dto: Class): string[] {
   return [...new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((m) => m.propertyName))].sort();
 }
 
@@ -148,11 +151,11 @@ describe('the gateway OpenAPI document', () => {
   it('lists in each request body and query exactly the fields the validation accepts, the DTOs\' nested objects included', () => {
     const schemas = document.components!.schemas! as Record<string, SchemaObject>;
     const checked: string[] = [];
-    const compareSchema = (dto: Function, schema: SchemaObject, where: string) => {
+    const compareSchema = (dto: Class, schema: SchemaObject, where: string) => {
       expect(Object.keys(schema.properties ?? {}).sort(), where).toEqual(acceptedFields(dto));
       // Nested DTOs (@ValidateNested + @Type): their schema must list their fields too.
       for (const m of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).filter((v) => v.type === 'nestedValidation')) {
-        const nested = Reflect.getMetadata('design:type', dto.prototype, m.propertyName) as Function;
+        const nested = Reflect.getMetadata('design:type', dto.prototype as object, m.propertyName) as Class;
         const ref = (schema.properties![m.propertyName] as { $ref?: string }).$ref;
         expect(ref, `${where}.${m.propertyName}`).toBeDefined();
         compareSchema(nested, schemas[ref!.split('/').pop()!]!, `${where}.${m.propertyName}`);
