@@ -17,7 +17,7 @@ export const gatewayService: ServiceDefinition = {
     const origins = (env['CORS_ORIGINS'] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
     app.enableCors({ origin: origins.length ? origins : false, exposedHeaders: ['x-correlation-id', 'retry-after', 'www-authenticate'] });
     if (docsEnabled(env)) {
-      app.get(ApiDocs).document = buildOpenApiDocument(app, [GatewayModule], { version: env['APP_VERSION'] || undefined });
+      app.get(ApiDocs).document = buildOpenApiDocument(app, { version: env['APP_VERSION'] || undefined });
       await serveDocsAssets(app);
     }
   },

@@ -17,7 +17,7 @@ export class ApiDocs {
 }
 
 /** The Swagger UI files /docs loads (everything else of swagger-ui-dist stays unserved). */
-const UI_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png'];
+const UI_ASSETS = ['swagger-ui.css', 'index.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png'];
 
 const PAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -25,6 +25,7 @@ const PAGE = `<!DOCTYPE html>
   <meta charset="utf-8">
   <title>shop API</title>
   <link rel="stylesheet" href="docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="docs/assets/index.css">
   <link rel="icon" type="image/png" href="docs/assets/favicon-32x32.png" sizes="32x32">
   <link rel="icon" type="image/png" href="docs/assets/favicon-16x16.png" sizes="16x16">
 </head>
@@ -33,7 +34,7 @@ const PAGE = `<!DOCTYPE html>
   <script src="docs/assets/swagger-ui-bundle.js"></script>
   <script src="docs/assets/swagger-ui-standalone-preset.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({ url: 'docs/openapi.json', dom_id: '#swagger-ui', deepLinking: true, presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });
+    window.ui = SwaggerUIBundle({ url: 'docs/openapi.json', dom_id: '#swagger-ui', deepLinking: true, presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], plugins: [SwaggerUIBundle.plugins.DownloadUrl], layout: 'StandaloneLayout' });
   </script>
 </body>
 </html>

@@ -7,6 +7,7 @@ import { API_ANSWER, API_PROBLEMS, type ApiAnswer } from './api-docs.decorators.
 import { type GatewayRoute, gatewayRoutes, openApiPath } from './gateway-routes.js';
 
 export const BEARER_SCHEME = 'bearer';
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
 const PROBLEM_SCHEMA = 'Problem';
 const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
@@ -158,7 +159,7 @@ export interface DocumentOptions {
  * reads the routes, parameters and DTOs; access rules, success statuses and
  * problem answers are added from the gateway's own metadata.
  */
-export function buildOpenApiDocument(app: NestFastifyApplication, modules: Array<new (...args: never[]) => unknown>, options: DocumentOptions = {}): OpenAPIObject {
+export function buildOpenApiDocument(app: NestFastifyApplication, options: DocumentOptions = {}): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('shop API')
@@ -174,8 +175,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication, modules: Array
     .addServer('/', 'This gateway')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from `POST /api/v1/auth/login` or `/auth/refresh` (EdDSA-signed JWT, short-lived).' }, BEARER_SCHEME)
     .build();
+  // Every controller of the app, wherever its module is; the routes left out are UNDOCUMENTED_ROUTES.
   const document = SwaggerModule.createDocument(app, config, {
-    include: modules,
     operationIdFactory: (controller, method) => `${controller.replace(/HttpController$|Controller$/, '').replace(/^./, (c) => c.toLowerCase())}_${method}`,
   });
   document.components ??= {};
@@ -184,6 +185,13 @@ export function buildOpenApiDocument(app: NestFastifyApplication, modules: Array
     ...document.components.headers,
     CorrelationId: { description: 'The request\'s correlation id: the X-Correlation-Id the client sent (1-128 of `A-Za-z0-9._:-`) or a new one; it is in every log line and message of the request.', schema: { type: 'string' } },
   };
+  for (const route of Object.keys(UNDOCUMENTED_ROUTES)) {
+    const [method, path] = route.split(' ') as [string, string];
+    const item = document.paths[openApiPath(path)];
+    if (!item) continue;
+    delete item[method.toLowerCase() as 'get'];
+    if (!METHODS.some((m) => item[m])) delete document.paths[openApiPath(path)];
+  }
   const used = describeOperations(document, gatewayRoutes(app));
   document.components.examples = {
     ...document.components.examples,
