@@ -1,14 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
-import { accessRuleOf } from '@shop/auth';
 import { type Platform, startPlatform } from '../../apps/all-in-one/src/platform.js';
-import { ALL_ROLES, type Access, NON_NEST_ROUTES, ROUTE_MATRIX, classify, expectedOutcome, probeRouteMatrix } from './route-matrix.js';
+import { fastifyRoutes, nestRoutes } from './served-routes.js';
+import { NON_NEST_ROUTES, ROUTE_MATRIX, classify, expectedOutcome, probeRouteMatrix } from './route-matrix.js';
 import { Api, MAIN_ENV, roleTokens, waitUntilServing } from './security-suite.js';
 
 /**
@@ -16,59 +13,6 @@ import { Api, MAIN_ENV, roleTokens, waitUntilServing } from './security-suite.js
  * expected matrix (test/security/route-matrix.ts), or the matrix names a route
  * that is not served; then proves the matrix over HTTP.
  */
-
-interface NestRoute {
-  route: string;
-  controller: string;
-  handler: string;
-  access: Access | 'NO RULE';
-}
-
-const join2 = (...segments: Array<string | undefined>) => `/${segments.filter((s) => s !== undefined).join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-
-/** Every HTTP handler of every controller of the app, from Nest's metadata, with its access rule. */
-function nestRoutes(app: NestFastifyApplication): NestRoute[] {
-  const discovery = app.get(DiscoveryService, { strict: false });
-  const scanner = app.get(MetadataScanner, { strict: false });
-  const reflector = app.get(Reflector, { strict: false });
-  const routes: NestRoute[] = [];
-  for (const wrapper of discovery.getControllers()) {
-    const controller = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
-    if (!controller) continue;
-    const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined].flat();
-    for (const name of scanner.getAllMethodNames(controller.prototype)) {
-      const handler = (controller.prototype as Record<string, (...args: unknown[]) => unknown>)[name]!;
-      const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-      if (paths === undefined || method === undefined) continue; // not a route handler (RPC handlers, helpers)
-      const rule = accessRuleOf(reflector, [handler, controller]);
-      const access: NestRoute['access'] = !rule ? 'NO RULE' : 'public' in rule ? 'public' : rule.roles.length ? rule.roles : ALL_ROLES;
-      for (const prefix of prefixes) {
-        for (const path of [paths].flat()) routes.push({ route: `${RequestMethod[method]} ${join2(prefix, path)}`, controller: controller.name, handler: name, access });
-      }
-    }
-  }
-  return routes;
-}
-
-/** Every route Fastify serves, from its route tree (auto-added HEAD routes left out). */
-function fastifyRoutes(app: NestFastifyApplication): string[] {
-  const tree = app.getHttpAdapter().getInstance().printRoutes({ commonPrefix: false });
-  const routes: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([^)]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    const path = (stack[depth - 1] ?? '') + m[2]!;
-    stack[depth] = path;
-    stack.length = depth + 1;
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-      if (method !== 'HEAD') routes.push(`${method} ${path}`);
-    }
-  }
-  return routes;
-}
 
 describe('the gateway route matrix', () => {
   let platform: Platform;

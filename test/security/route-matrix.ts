@@ -16,6 +16,9 @@ export const ROUTE_MATRIX: Record<string, Access> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
   'GET /metrics': 'public',
+  // The API documentation (the gateway answers 404 on both where it is disabled: production by default).
+  'GET /docs': 'public',
+  'GET /docs/openapi.json': 'public',
   // Sign-up and sign-in.
   'POST /api/v1/auth/register': 'public',
   'POST /api/v1/auth/login': 'public',
@@ -36,7 +39,7 @@ export const ROUTE_MATRIX: Record<string, Access> = {
   'GET /api/v1/admin/services': ['ADMIN'],
   // The catalog: anyone reads; sellers (their own products) and admins write.
   'GET /api/v1/products': 'public',
-  'GET /api/v1/products/:idOrSlug': 'public',
+  'GET /api/v1/products/:id': 'public', // an id or a slug
   'POST /api/v1/products': ['SELLER', 'ADMIN'],
   'PATCH /api/v1/products/:id': ['SELLER', 'ADMIN'],
   'POST /api/v1/products/:id/stock': ['SELLER', 'ADMIN'],
@@ -68,6 +71,7 @@ export const ROUTE_MATRIX: Record<string, Access> = {
  */
 export const NON_NEST_ROUTES: Record<string, string> = {
   'OPTIONS *': 'CORS preflight answered by @fastify/cors (no handler, no data)',
+  'GET /docs/assets/*': 'Swagger UI static files (@fastify/static, a fixed list of swagger-ui-dist files; registered only where /docs is enabled)',
 };
 
 /** Routes whose call has a lasting side effect: the HTTP matrix does not call them as an allowed role. */

@@ -11,6 +11,7 @@ import { AdminKeysHttpController, AdminUsersHttpController } from './identity/ad
 import { AuthHttpController, WellKnownController } from './identity/auth.http.controller.js';
 import { MeHttpController } from './identity/me.http.controller.js';
 import { OrdersHttpController } from './orders/orders.http.controller.js';
+import { ApiDocs, DocsHttpController } from './openapi/docs.http.controller.js';
 import { RATE_LIMIT_STORAGE, RateLimitGuard, rateLimitStorageFromEnv, rateLimitsFromEnv } from './throttling/rate-limits.js';
 import type { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
 
@@ -30,8 +31,9 @@ class RateLimitStorageModule {}
       useFactory: (live: LiveConfig, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(() => live.env(), storage),
     }),
   ],
-  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, OrdersHttpController, AdminServicesHttpController],
+  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, OrdersHttpController, AdminServicesHttpController, DocsHttpController],
   providers: [
+    ApiDocs,
     // Order matters: authentication first, so rate limits can key on the user.
     { provide: APP_GUARD, useClass: HttpAuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

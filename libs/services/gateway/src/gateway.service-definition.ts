@@ -2,6 +2,8 @@ import helmet from '@fastify/helmet';
 import type { ServiceDefinition } from '@shop/platform';
 import { installCorrelation } from './correlation.js';
 import { GatewayModule } from './gateway.module.js';
+import { ApiDocs, serveDocsAssets } from './openapi/docs.http.controller.js';
+import { buildOpenApiDocument, docsEnabled } from './openapi/openapi.document.js';
 
 export const gatewayService: ServiceDefinition = {
   name: 'gateway',
@@ -14,5 +16,9 @@ export const gatewayService: ServiceDefinition = {
     await app.register(helmet as never, { contentSecurityPolicy: false });
     const origins = (env['CORS_ORIGINS'] ?? '').split(',').map((o) => o.trim()).filter(Boolean);
     app.enableCors({ origin: origins.length ? origins : false, exposedHeaders: ['x-correlation-id', 'retry-after', 'www-authenticate'] });
+    if (docsEnabled(env)) {
+      app.get(ApiDocs).document = buildOpenApiDocument(app, { version: env['APP_VERSION'] || undefined });
+      await serveDocsAssets(app);
+    }
   },
 };

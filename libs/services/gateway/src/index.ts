@@ -1,2 +1,3 @@
 export * from './gateway.service-definition.js';
 export * from './gateway.module.js';
+export * from './openapi/index.js';
