@@ -87,7 +87,7 @@ describe('Jobs over the in-process binding', () => {
     const jobId = await queue.enqueue('notifications', job('bob@example.com'));
 
     const dead = await eventually(() => queue.deadLetters.get('notifications')?.length === 1 && queue.deadLetters.get('notifications'), { timeoutMs: 5_000, intervalMs: 10, what: 'job dead-lettered' });
-    expect(dead).toEqual([{ envelope: expect.objectContaining({ id: jobId, type: 'notifications', payload: job('bob@example.com') }), error: 'smtp refused bob@example.com on attempt 3', attempts: maxAttempts }]);
+    expect(dead).toEqual([{ envelope: expect.objectContaining({ id: jobId, type: 'notifications', payload: job('bob@example.com') }), error: 'smtp refused bob@example.com on attempt 3', attempts: maxAttempts, failedAt: expect.any(Date) }]);
     expect(h.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     // Doubling delays: attempt 3 waits twice as long as attempt 2.
     expect(h.attempts[2]!.at - h.attempts[1]!.at).toBeGreaterThanOrEqual(2 * retryDelayMs - 2);

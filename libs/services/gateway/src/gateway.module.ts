@@ -10,6 +10,7 @@ import { AdminServicesHttpController } from './discovery/admin-services.http.con
 import { AdminKeysHttpController, AdminUsersHttpController } from './identity/admin-users.http.controller.js';
 import { AuthHttpController, WellKnownController } from './identity/auth.http.controller.js';
 import { MeHttpController } from './identity/me.http.controller.js';
+import { AdminNotificationsHttpController } from './notifications/admin-notifications.http.controller.js';
 import { RATE_LIMIT_STORAGE, RateLimitGuard, rateLimitStorageFromEnv, rateLimitsFromEnv } from './throttling/rate-limits.js';
 import type { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
 
@@ -29,7 +30,7 @@ class RateLimitStorageModule {}
       useFactory: (live: LiveConfig, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(() => live.env(), storage),
     }),
   ],
-  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, AdminServicesHttpController],
+  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, AdminServicesHttpController, AdminNotificationsHttpController],
   providers: [
     // Order matters: authentication first, so rate limits can key on the user.
     { provide: APP_GUARD, useClass: HttpAuthGuard },
