@@ -17,6 +17,8 @@ export interface ReceivedMail {
  */
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
+  /** Recipients refused with a permanent error (550), as a mail server refuses an unknown mailbox. */
+  readonly refuse = new Set<string>();
   private server?: SMTPServer;
 
   constructor(
@@ -34,6 +36,10 @@ export class SmtpSink {
       onAuth: (auth, _session, callback) => {
         if (auth.username === this.user && auth.password === this.password) callback(null, { user: auth.username });
         else callback(new Error('Invalid username or password'));
+      },
+      onRcptTo: (address, _session, callback) => {
+        if (this.refuse.has(address.address)) callback(Object.assign(new Error(`mailbox ${address.address} unavailable`), { responseCode: 550 }));
+        else callback();
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
