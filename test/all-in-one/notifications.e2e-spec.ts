@@ -120,8 +120,8 @@ describe('all-in-one: order events become e-mails in the notification mailbox', 
 
     // The same record again, as a broker redelivers it.
     const order = platform.services.find((s) => s.name === 'order')!.app;
-    await order.get(EventPublisher).publish([{ topic: 'order.events', key: (envelope.payload as OrderStatusChanged).orderId, value: envelope }]);
-    await order.get(EventPublisher).publish([{ topic: 'order.events', key: (envelope.payload as OrderStatusChanged).orderId, value: envelope }]);
+    await order.get(EventPublisher).publish([{ topic: 'order.events', key: (envelope.payload as OrderStatusChanged).orderId, value: envelope, headers: {} }]);
+    await order.get(EventPublisher).publish([{ topic: 'order.events', key: (envelope.payload as OrderStatusChanged).orderId, value: envelope, headers: {} }]);
     await new Promise((r) => setTimeout(r, 1_000));
 
     const r = await mailbox(`to=${encodeURIComponent(email)}`);

@@ -80,7 +80,7 @@ describe('cluster: notifications from Kafka order events through RabbitMQ jobs t
   /** Publishes an order event to Kafka as the order service's outbox relay does (topic order.events, key the order id). */
   async function publish(type: EventType, e: OrderStatusChanged): Promise<string> {
     const envelope = createEnvelope(type, e);
-    await publisher.publish([{ topic: 'order.events', key: e.orderId, value: envelope }]);
+    await publisher.publish([{ topic: 'order.events', key: e.orderId, value: envelope, headers: {} }]);
     return envelope.id;
   }
 

@@ -89,7 +89,8 @@ export class DeadLettersService {
         .execute(),
     );
     this.logger.log({ msg: 'dead letter replayed', deadLetterId: id, queue: dead.queue, jobId: dead.jobId, newJobId: jobId });
-    return toView((await repo.findOneBy({ id }))!);
+    // Read back: concurrent replays each count.
+    return toView((await repo.findOneBy({ id })) ?? { ...dead, replayedAt, replays: dead.replays + 1 });
   }
 }
 

@@ -74,10 +74,11 @@ const TEMPLATES: Record<NotificationTemplate, (d: OrderMailData) => RenderedMail
 export function orderMailData(data: Record<string, unknown>): OrderMailData {
   const total = data['total'] as Partial<Money> | undefined;
   if (typeof data['orderId'] !== 'string' || !data['orderId']) throw new Error('template data: orderId is missing');
-  if (!total || !Number.isInteger(total.amount) || typeof total.currency !== 'string') throw new Error('template data: total is not an amount of money');
+  const amount = total?.amount;
+  if (typeof amount !== 'number' || !Number.isInteger(amount) || typeof total?.currency !== 'string') throw new Error('template data: total is not an amount of money');
   const itemCount = Number(data['itemCount'] ?? 0);
   const reason = typeof data['reason'] === 'string' && data['reason'].trim() ? data['reason'] : null;
-  return { orderId: data['orderId'], total: { amount: total.amount!, currency: total.currency }, itemCount: Number.isInteger(itemCount) ? itemCount : 0, reason };
+  return { orderId: data['orderId'], total: { amount, currency: total.currency }, itemCount: Number.isInteger(itemCount) ? itemCount : 0, reason };
 }
 
 /** The subject and plain text of a message. */
