@@ -28,8 +28,7 @@ function freePort(): Promise<number> {
 async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
   const namespace = uniqueName(`sec${spec.name}`).replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
-  // The catalog target also runs the notification app, so that its admin routes answer for real in the route matrix.
-  const apps = spec.catalog ? (['user', 'product', 'cart', 'notification'] as const) : (['user'] as const);
+  const apps = spec.catalog ? (['user', 'product', 'cart'] as const) : (['user'] as const);
   const databases = apps.map((app) => `${dbPrefix}${app}`);
   const env: Record<string, string> = {
     SHOP_TRANSPORT: 'broker',
@@ -42,7 +41,7 @@ async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
     ...spec.env,
   };
   const processes: SpawnedProcess[] = [];
-  const spawnApp = async (app: 'user' | 'product' | 'cart' | 'notification' | 'gateway', extra: Record<string, string> = {}): Promise<string> => {
+  const spawnApp = async (app: 'user' | 'product' | 'cart' | 'gateway', extra: Record<string, string> = {}): Promise<string> => {
     const port = await freePort();
     const child = spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...extra, HTTP_PORT: String(port) });
     processes.push(child);
@@ -62,7 +61,6 @@ async function startCluster(spec: TargetSpec): Promise<SecurityTarget> {
     try {
       const channel = await connection.createChannel();
       for (const service of apps) await channel.deleteQueue(`${namespace}.${service}.rpc`);
-      if (spec.catalog) for (const queue of ['notifications', 'notifications.dlq']) await channel.deleteQueue(`${namespace}.${queue}`);
       await channel.close();
     } finally {
       await connection.close();
