@@ -124,11 +124,12 @@ export class RmqJobQueue extends JobQueue {
       // Kept as raw text below.
     }
     envelope ??= { id: String(msg.properties.messageId ?? headers[MessageHeaders.messageId] ?? 'unknown'), type: queue, version: 1, occurredAt: new Date().toISOString(), correlationId: 'unknown', payload: text };
-    // settleFailure sets x-error and x-attempt; a job the broker dead-lettered itself
-    // (its consumer kept dying: the delivery limit) carries only the broker's count.
-    const error = headers[MessageHeaders.error] !== undefined ? String(headers[MessageHeaders.error]) : 'delivery limit reached: the job kept ending its consumer before it was settled';
-    const attempts = Number(headers[MessageHeaders.attempt] ?? headers['x-delivery-count'] ?? 0);
-    const failedAt = typeof headers['x-failed-at'] === 'string' ? new Date(headers['x-failed-at']) : new Date();
+    // settleFailure stamps x-failed-at with the last error and attempt. A job without
+    // it was dead-lettered by the broker itself: its consumer kept dying (the delivery limit).
+    const settled = typeof headers['x-failed-at'] === 'string';
+    const error = settled ? String(headers[MessageHeaders.error] ?? 'unknown error') : 'delivery limit reached: the job kept ending its consumer before it was settled';
+    const attempts = Number((settled ? headers[MessageHeaders.attempt] : headers['x-delivery-count']) ?? headers[MessageHeaders.attempt] ?? 0);
+    const failedAt = settled ? new Date(headers['x-failed-at'] as string) : new Date();
     try {
       await handler({ queue, envelope, error, attempts, failedAt: Number.isNaN(failedAt.getTime()) ? new Date() : failedAt });
     } catch (err) {
