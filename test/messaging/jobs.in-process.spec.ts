@@ -5,7 +5,7 @@ import { type MessageContext, MessageContextStore } from '@shop/messaging';
 import { InProcessJobQueue } from '@shop/messaging';
 import { MessagingMetrics } from '@shop/messaging';
 import { messagingOptionsFromEnv } from '@shop/messaging';
-import type { JobContext } from '@shop/messaging';
+import type { DeadJob, JobContext } from '@shop/messaging';
 
 /**
  * The work queue of the in-process binding (the all-in-one mode): the same
@@ -87,7 +87,7 @@ describe('Jobs over the in-process binding', () => {
     const jobId = await queue.enqueue('notifications', job('bob@example.com'));
 
     const dead = await eventually(() => queue.deadLetters.get('notifications')?.length === 1 && queue.deadLetters.get('notifications'), { timeoutMs: 5_000, intervalMs: 10, what: 'job dead-lettered' });
-    expect(dead).toEqual([{ envelope: expect.objectContaining({ id: jobId, type: 'notifications', payload: job('bob@example.com') }), error: 'smtp refused bob@example.com on attempt 3', attempts: maxAttempts }]);
+    expect(dead).toEqual([{ envelope: expect.objectContaining({ id: jobId, type: 'notifications', payload: job('bob@example.com') }), error: 'smtp refused bob@example.com on attempt 3', attempts: maxAttempts, failedAt: expect.any(Date) }]);
     expect(h.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     // Doubling delays: attempt 3 waits twice as long as attempt 2.
     expect(h.attempts[2]!.at - h.attempts[1]!.at).toBeGreaterThanOrEqual(2 * retryDelayMs - 2);
@@ -98,6 +98,45 @@ describe('Jobs over the in-process binding', () => {
     expect(h.attempts).toHaveLength(maxAttempts);
     expect(queue.deadLetters.get('notifications')).toHaveLength(1);
     expect(await metric('shop_dead_lettered_total', { kind: 'job' })).toBe(1);
+  });
+
+  it('hands each dead letter to the dead-letter consumer with its error, attempts and time, also those dead-lettered before it started', async () => {
+    const queue = newQueue();
+    const h = recordingHandler(() => true);
+    await queue.consume('notifications', h.handler);
+    const early = await queue.enqueue('notifications', job('early@example.com'));
+    await eventually(() => queue.deadLetters.get('notifications')?.length === 1, { timeoutMs: 5_000, intervalMs: 10, what: 'kept until a consumer comes' });
+
+    const received: DeadJob[] = [];
+    await queue.consumeDeadLetters('notifications', async (dead) => {
+      received.push(dead);
+    });
+    const late = await queue.enqueue('notifications', job('late@example.com'));
+
+    await eventually(() => received.length === 2, { timeoutMs: 5_000, intervalMs: 10, what: 'both dead letters handed over' });
+    expect(received.map((d) => ({ queue: d.queue, id: d.envelope.id, payload: d.envelope.payload, error: d.error, attempts: d.attempts }))).toEqual([
+      { queue: 'notifications', id: early, payload: job('early@example.com'), error: 'smtp refused early@example.com on attempt 3', attempts: maxAttempts },
+      { queue: 'notifications', id: late, payload: job('late@example.com'), error: 'smtp refused late@example.com on attempt 3', attempts: maxAttempts },
+    ]);
+    expect(received.every((d) => d.failedAt instanceof Date && Date.now() - d.failedAt.getTime() < 5_000)).toBe(true);
+    expect(queue.deadLetters.get('notifications') ?? []).toEqual([]);
+  });
+
+  it('hands a dead letter over again after the retry delay when the dead-letter consumer fails, and never loses it', async () => {
+    const queue = newQueue();
+    await queue.consume('notifications', recordingHandler(() => true).handler);
+    const calls: number[] = [];
+    await queue.consumeDeadLetters('notifications', async () => {
+      calls.push(performance.now());
+      if (calls.length < 3) throw new Error('database down');
+    });
+
+    await queue.enqueue('notifications', job('flaky@example.com'));
+
+    await eventually(() => calls.length === 3, { timeoutMs: 5_000, intervalMs: 10, what: 'third hand-over' });
+    expect(calls[1]! - calls[0]!).toBeGreaterThanOrEqual(retryDelayMs - 2);
+    await new Promise((r) => setTimeout(r, 4 * retryDelayMs));
+    expect(calls).toHaveLength(3);
   });
 
   it('completes each of 50 concurrent jobs exactly once when some fail transiently, losing none and dead-lettering none', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Envelope, JobMap } from '@shop/contracts';
-import { type JobContext, type MessageContext, MessageContextStore, MessagingMetrics, type MessagingOptions, RmqJobQueue, messagingOptionsFromEnv, retryDelay, retryQueueName } from '@shop/messaging';
+import { type DeadJob, type JobContext, type MessageContext, MessageContextStore, MessagingMetrics, type MessagingOptions, RmqJobQueue, messagingOptionsFromEnv, retryDelay, retryQueueName } from '@shop/messaging';
 import { type SpawnedProcess, eventually, spawnNode, uniqueName, withChannel, TEST_RABBITMQ_URL } from '@shop/testing';
 import amqp from 'amqplib';
 import { Registry } from 'prom-client';
@@ -208,6 +208,36 @@ describe('Jobs over RabbitMQ', () => {
     if (!dead) throw new Error(`${s.dlq} is empty`);
     expect(dead.properties.headers).toMatchObject({ 'x-error': 'smtp refused bob@example.com on attempt 3', 'x-attempt': maxAttempts, 'x-message-id': jobId });
     expect(JSON.parse(dead.content.toString('utf8'))).toMatchObject({ id: jobId, type: 'notifications', payload: job('bob@example.com') } satisfies Partial<Envelope>);
+  });
+
+  it('hands each dead letter of <queue>.dlq to the dead-letter consumer with its error and attempts, and removes it only once the consumer resolved', async () => {
+    const s = setup();
+    await s.queue().consume('notifications', recordingHandler(() => true).handler);
+    const producer = s.queue();
+    const first = await producer.enqueue('notifications', job('dl-1@example.com'));
+    await eventually(async () => (await readyCount(s.dlq)) === 1, { timeoutMs: 10_000, intervalMs: 25, what: 'dead-lettered before any dead-letter consumer' });
+
+    // A consumer that fails once: the dead letter stays on the queue and comes back.
+    const received: DeadJob[] = [];
+    let failures = 0;
+    const deadConsumer = s.queue();
+    await deadConsumer.consumeDeadLetters('notifications', async (dead) => {
+      if (failures++ === 0) throw new Error('database down');
+      received.push(dead);
+    });
+    const second = await producer.enqueue('notifications', job('dl-2@example.com'));
+
+    await eventually(() => received.length === 2, { timeoutMs: 15_000, intervalMs: 25, what: 'both dead letters stored' });
+    expect(failures).toBe(3);
+    expect(received.map((d) => ({ queue: d.queue, id: d.envelope.id, payload: d.envelope.payload, error: d.error, attempts: d.attempts })).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        { queue: 'notifications', id: first, payload: job('dl-1@example.com'), error: 'smtp refused dl-1@example.com on attempt 3', attempts: maxAttempts },
+        { queue: 'notifications', id: second, payload: job('dl-2@example.com'), error: 'smtp refused dl-2@example.com on attempt 3', attempts: maxAttempts },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(received.every((d) => d.failedAt instanceof Date && Math.abs(Date.now() - d.failedAt.getTime()) < 15_000)).toBe(true);
+    await closeQueue(deadConsumer);
+    expect(await withChannel((ch) => ch.checkQueue(s.dlq))).toMatchObject({ messageCount: 0, consumerCount: 0 });
   });
 
   it('completes each of 50 concurrent jobs exactly once when some fail transiently, losing none and dead-lettering none', async () => {

@@ -37,6 +37,9 @@ export const ROUTE_MATRIX: Record<string, Access> = {
   'POST /api/v1/admin/users/:id/enable': ['ADMIN'],
   'POST /api/v1/admin/signing-keys/rotate': ['ADMIN'],
   'GET /api/v1/admin/services': ['ADMIN'],
+  'GET /api/v1/admin/notifications': ['ADMIN'],
+  'GET /api/v1/admin/notifications/dead-letters': ['ADMIN'],
+  'POST /api/v1/admin/notifications/dead-letters/:id/replay': ['ADMIN'],
   // The catalog: anyone reads; sellers (their own products) and admins write.
   'GET /api/v1/products': 'public',
   'GET /api/v1/products/:id': 'public', // an id or a slug

@@ -127,6 +127,14 @@ get database credentials and a container in the migration Job.
 {{- if or .Values.gateway.rateLimitRedis.existingSecret .Values.gateway.rateLimitRedis.url -}}true{{- end -}}
 {{- end -}}
 
+{{- define "shop.smtpSecretName" -}}
+{{- default (printf "%s-smtp" (include "shop.fullname" .)) .Values.notification.smtp.existingSecret -}}
+{{- end -}}
+
+{{- define "shop.hasSmtp" -}}
+{{- if or .Values.notification.smtp.existingSecret .Values.notification.smtp.url -}}true{{- end -}}
+{{- end -}}
+
 {{/*
 The environment every app shares (data of the env ConfigMap). Only names the
 apps read (docker/env-vars.json); no credentials.
@@ -221,6 +229,13 @@ ones. Call with (dict "root" $ "name" "order" "database" true|false).
       name: {{ include "shop.rateLimitRedisSecretName" $root }}
       key: {{ ternary $root.Values.gateway.rateLimitRedis.urlKey "url" (not (empty $root.Values.gateway.rateLimitRedis.existingSecret)) }}
 {{- end }}
+{{- end }}
+{{- if and (eq .name "notification") (include "shop.hasSmtp" $root) }}
+- name: SMTP_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shop.smtpSecretName" $root }}
+      key: {{ ternary $root.Values.notification.smtp.urlKey "url" (not (empty $root.Values.notification.smtp.existingSecret)) }}
 {{- end }}
 {{- end -}}
 

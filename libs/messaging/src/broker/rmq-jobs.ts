@@ -3,7 +3,8 @@ import { type Envelope, type JobMap, type JobQueueName, MessageHeaders, createEn
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { MessageContextStore } from '../context.js';
-import { type JobHandler, JobQueue, deadLetterQueueName, retryDelay, retryQueueName } from '../jobs/job-queue.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type DeadJob, type DeadJobHandler, type JobHandler, JobQueue, deadLetterQueueName, retryDelay, retryQueueName } from '../jobs/job-queue.js';
 import type { MessagingMetrics } from '../metrics.js';
 import { type MessagingOptions, namespaced } from '../options.js';
 import { envelopeHeaders } from './rmq-rpc.js';
@@ -92,6 +93,53 @@ export class RmqJobQueue extends JobQueue {
     });
     this.consumers.push(channel);
     await channel.waitForConnect();
+  }
+
+  async consumeDeadLetters<Q extends JobQueueName>(queue: Q, handler: DeadJobHandler<Q>): Promise<void> {
+    const physical = namespaced(this.options, queue);
+    await this.declare(physical);
+    const dlq = deadLetterQueueName(physical);
+    const channel = this.connection.createChannel({
+      json: false,
+      setup: async (ch: ConfirmChannel) => {
+        await this.topology(ch, physical);
+        await ch.prefetch(this.options.jobPrefetch);
+        await ch.consume(dlq, (msg) => {
+          if (msg) this.handleDead(ch, msg, handler, queue).catch((err: unknown) => this.logger.warn({ msg: 'could not settle a dead letter; the broker will redeliver it', queue: dlq, err: err instanceof Error ? err.message : String(err) }));
+        });
+      },
+    });
+    this.consumers.push(channel);
+    await channel.waitForConnect();
+  }
+
+  private async handleDead<Q extends JobQueueName>(ch: Channel, msg: ConsumeMessage, handler: DeadJobHandler<Q>, queue: Q): Promise<void> {
+    const headers = msg.properties.headers ?? {};
+    const text = msg.content.toString('utf8');
+    let envelope: DeadJob<Q>['envelope'] | undefined;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isEnvelope(parsed)) envelope = parsed as DeadJob<Q>['envelope'];
+    } catch {
+      // Kept as raw text below.
+    }
+    envelope ??= { id: String(msg.properties.messageId ?? headers[MessageHeaders.messageId] ?? 'unknown'), type: queue, version: 1, occurredAt: new Date().toISOString(), correlationId: 'unknown', payload: text };
+    // settleFailure stamps x-failed-at with the last error and attempt. A job without
+    // it was dead-lettered by the broker itself: its consumer kept dying (the delivery limit).
+    const settled = typeof headers['x-failed-at'] === 'string';
+    const error = settled ? String(headers[MessageHeaders.error] ?? 'unknown error') : 'delivery limit reached: the job kept ending its consumer before it was settled';
+    const attempts = Number((settled ? headers[MessageHeaders.attempt] : headers['x-delivery-count']) ?? headers[MessageHeaders.attempt] ?? 0);
+    const failedAt = settled ? new Date(headers['x-failed-at'] as string) : new Date();
+    try {
+      await handler({ queue, envelope, error, attempts, failedAt: Number.isNaN(failedAt.getTime()) ? new Date() : failedAt });
+    } catch (err) {
+      this.logger.warn({ msg: 'dead-letter handler failed; returning it to its queue', queue, jobId: envelope.id, err: err instanceof Error ? err.message : String(err) });
+      // Not at once: a handler that fails (its database down) would spin on the same message.
+      await sleep(this.options.jobRetryDelayMs);
+      ch.nack(msg, false, true);
+      return;
+    }
+    ch.ack(msg);
   }
 
   private async handle<Q extends JobQueueName>(ch: Channel, queue: string, msg: ConsumeMessage, handler: JobHandler<Q>, name: Q): Promise<void> {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type Envelope, type JobMap, type JobQueueName, createEnvelope } from '@shop/contracts';
 import { MessageContextStore } from '../context.js';
-import { type JobHandler, JobQueue, retryDelay } from '../jobs/job-queue.js';
+import { type DeadJobHandler, type JobHandler, JobQueue, retryDelay } from '../jobs/job-queue.js';
 import type { MessagingMetrics } from '../metrics.js';
 import type { MessagingOptions } from '../options.js';
 
@@ -9,6 +9,7 @@ export interface InProcessDeadLetter {
   envelope: Envelope;
   error: string;
   attempts: number;
+  failedAt: Date;
 }
 
 /** Work queues inside one process, with the broker's retry and dead-letter semantics. */
@@ -17,6 +18,8 @@ export class InProcessJobQueue extends JobQueue {
   private readonly handlers = new Map<string, JobHandler<never>>();
   private readonly backlog = new Map<string, Array<{ envelope: Envelope; attempt: number }>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly deadHandlers = new Map<string, DeadJobHandler<never>>();
+  /** Dead letters no dead-letter consumer has taken yet. */
   readonly deadLetters = new Map<string, InProcessDeadLetter[]>();
   private closed = false;
 
@@ -40,6 +43,36 @@ export class InProcessJobQueue extends JobQueue {
     for (const { envelope, attempt } of waiting) this.deliver(queue, envelope, attempt);
   }
 
+  async consumeDeadLetters<Q extends JobQueueName>(queue: Q, handler: DeadJobHandler<Q>): Promise<void> {
+    this.deadHandlers.set(queue, handler as DeadJobHandler<never>);
+    const waiting = this.deadLetters.get(queue) ?? [];
+    this.deadLetters.delete(queue);
+    for (const dead of waiting) this.deadLetter(queue, dead);
+  }
+
+  /** Hands a dead letter to its consumer, or keeps it until one comes (or after the consumer failed, with a retry). */
+  private deadLetter(queue: string, dead: InProcessDeadLetter, attempt = 1): void {
+    const handler = this.deadHandlers.get(queue);
+    if (!handler || this.closed) {
+      this.deadLetters.set(queue, [...(this.deadLetters.get(queue) ?? []), dead]);
+      return;
+    }
+    setImmediate(() => {
+      handler({ queue: queue as never, envelope: dead.envelope as never, error: dead.error, attempts: dead.attempts, failedAt: dead.failedAt }).catch((err: unknown) => {
+        this.logger.warn({ msg: 'dead-letter handler failed; retrying', queue, jobId: dead.envelope.id, err: err instanceof Error ? err.message : String(err) });
+        if (this.closed) {
+          this.deadLetter(queue, dead, attempt);
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.deadLetter(queue, dead, attempt + 1);
+        }, retryDelay(this.options.jobRetryDelayMs, attempt + 1));
+        this.timers.add(timer);
+      });
+    });
+  }
+
   private deliver(queue: string, envelope: Envelope, attempt: number): void {
     if (this.closed) return;
     const handler = this.handlers.get(queue);
@@ -57,8 +90,8 @@ export class InProcessJobQueue extends JobQueue {
       const error = err instanceof Error ? err.message : String(err);
       if (attempt >= this.options.jobMaxAttempts) {
         this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: envelope.id, attempt, err: error });
-        this.deadLetters.set(queue, [...(this.deadLetters.get(queue) ?? []), { envelope, error, attempts: attempt }]);
         this.metrics.deadLettered.inc({ kind: 'job', name: queue });
+        this.deadLetter(queue, { envelope, error, attempts: attempt, failedAt: new Date() });
         return;
       }
       this.metrics.jobRetries.inc({ queue });

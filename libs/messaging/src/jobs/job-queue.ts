@@ -8,6 +8,19 @@ export interface JobContext {
 
 export type JobHandler<Q extends JobQueueName> = (job: JobMap[Q], ctx: JobContext) => Promise<void>;
 
+/** A job that failed for good, as its dead-letter queue holds it. */
+export interface DeadJob<Q extends JobQueueName = JobQueueName> {
+  queue: Q;
+  /** The job as enqueued (its payload is raw text when the job could not even be parsed). */
+  envelope: Envelope<JobMap[Q] | string>;
+  /** The last attempt's error. */
+  error: string;
+  attempts: number;
+  failedAt: Date;
+}
+
+export type DeadJobHandler<Q extends JobQueueName> = (dead: DeadJob<Q>) => Promise<void>;
+
 /**
  * Background work that must be done once and retried when it fails: a
  * durable work queue with retries after a delay and a dead-letter queue after
@@ -16,6 +29,12 @@ export type JobHandler<Q extends JobQueueName> = (job: JobMap[Q], ctx: JobContex
 export abstract class JobQueue {
   abstract enqueue<Q extends JobQueueName>(queue: Q, job: JobMap[Q]): Promise<string>;
   abstract consume<Q extends JobQueueName>(queue: Q, handler: JobHandler<Q>): Promise<void>;
+  /**
+   * Hands each dead-lettered job of a queue to `handler`, which must store it
+   * for good: the dead letter leaves the queue only once the handler resolves
+   * (a handler that throws gets it again after the retry delay).
+   */
+  abstract consumeDeadLetters<Q extends JobQueueName>(queue: Q, handler: DeadJobHandler<Q>): Promise<void>;
   abstract isConnected(): boolean;
   abstract close(): Promise<void>;
 }

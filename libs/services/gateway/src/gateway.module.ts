@@ -12,6 +12,7 @@ import { AuthHttpController, WellKnownController } from './identity/auth.http.co
 import { MeHttpController } from './identity/me.http.controller.js';
 import { OrdersHttpController } from './orders/orders.http.controller.js';
 import { ApiDocs, DocsHttpController } from './openapi/docs.http.controller.js';
+import { AdminNotificationsHttpController } from './notifications/admin-notifications.http.controller.js';
 import { RATE_LIMIT_STORAGE, RateLimitGuard, rateLimitStorageFromEnv, rateLimitsFromEnv } from './throttling/rate-limits.js';
 import type { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
 
@@ -31,7 +32,7 @@ class RateLimitStorageModule {}
       useFactory: (live: LiveConfig, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(() => live.env(), storage),
     }),
   ],
-  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, OrdersHttpController, AdminServicesHttpController, DocsHttpController],
+  controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, OrdersHttpController, AdminServicesHttpController, DocsHttpController, AdminNotificationsHttpController],
   providers: [
     ApiDocs,
     // Order matters: authentication first, so rate limits can key on the user.
