@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type CartView, ORDER_STATUSES, type OrderHistoryEntry, type OrderStatus, type OrderSummary, type OrderView, type Page } from '@shop/contracts';
+import { type CartView, type MailboxMessageView, ORDER_STATUSES, type OrderHistoryEntry, type OrderStatus, type OrderSummary, type OrderView, type Page } from '@shop/contracts';
 import { eventually } from '@shop/testing';
 import { ORDER_TRANSITIONS, type OrderAction } from '@shop/services/order';
 import type { Account } from '../catalog/shop.js';
@@ -83,6 +83,18 @@ export function mainFlowSuite(get: () => OrderShop): void {
       expect(history.body.map((h) => `${h.from}->${h.to}`)).toEqual(['null->PENDING', 'PENDING->CONFIRMED', 'CONFIRMED->PAID', 'PAID->SHIPPED', 'SHIPPED->DELIVERED']);
       expect(history.body.map((h) => h.actor)).toEqual([`user:${customer.id}`, 'service:order', `user:${customer.id}`, `user:${seller.id}`, `user:${seller.id}`]);
       expect(delivered.body.history).toEqual(history.body);
+
+      // The notification app mailed the customer at each step (kept in its mailbox when no SMTP server is configured).
+      const email = (await shop.http<{ email: string }>('GET', '/users/me', { token: customer.token })).body.email;
+      const mails = await eventually(
+        async () => {
+          const res = await shop.http<Page<MailboxMessageView>>('GET', `/admin/notifications?to=${encodeURIComponent(email)}&pageSize=50`, { token: shop.admin.token });
+          return res.body.items?.length >= 3 ? res.body.items : undefined;
+        },
+        { timeoutMs: 30_000, what: 'the order mails in the mailbox' },
+      );
+      expect(mails.map((m) => m.template).sort()).toEqual(['order-confirmed', 'order-paid', 'order-shipped']);
+      expect(mails.every((m) => m.to === email && m.text.includes(placed.body.id))).toBe(true);
     });
 
     it('prices from the catalog at checkout, not from the cart', async () => {
