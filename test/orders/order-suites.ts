@@ -45,6 +45,9 @@ export function mainFlowSuite(get: () => OrderShop): void {
       const customer = await shop.account(['CUSTOMER']);
       const a = await createProduct(shop.http, seller, 5, 1000);
       const b = await createProduct(shop.http, seller, 5, 250);
+      // Browse: the customer finds the product in the catalog.
+      const found = await shop.http<Page<{ id: string }>>('GET', `/products?q=${encodeURIComponent(a.name)}&inStock=true`);
+      expect(found.body.items.map((p) => p.id)).toContain(a.id);
       await addToCart(shop.http, customer, a.id, 2);
       await addToCart(shop.http, customer, b.id, 1);
 
