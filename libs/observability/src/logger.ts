@@ -37,16 +37,13 @@ export class JsonLogger implements LoggerService {
     this.pino = pino(
       {
         level: pinoLevelOf(options.level),
-        base: { service: options.service, instance: instanceId() },
+        base: { instance: instanceId() },
         messageKey: 'msg',
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
-        mixin: () => {
-          const ctx = context?.();
-          const ids = activeTraceIds();
-          if (!ctx && !ids) return {};
-          return { ...ctx, ...ids };
-        },
+        // The context may name another service: in the all-in-one process, Nest's
+        // static loggers write through one app's logger for every service.
+        mixin: () => ({ service: options.service, ...context?.(), ...activeTraceIds() }),
       },
       options.destination ?? pino.destination({ dest: 1, sync: true }),
     );

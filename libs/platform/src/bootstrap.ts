@@ -228,9 +228,10 @@ export function createLogger(name: string, env: NodeJS.ProcessEnv, destination?:
   return new JsonLogger({ service: name, level: env['LOG_LEVEL'], destination, context: () => correlationOf() });
 }
 
-function correlationOf(): { correlationId: string } | undefined {
-  const id = MessageContextStore.current()?.correlationId;
-  return id ? { correlationId: id } : undefined;
+function correlationOf(): { correlationId?: string; service?: string } | undefined {
+  const ctx = MessageContextStore.current();
+  if (!ctx) return undefined;
+  return ctx.service ? { correlationId: ctx.correlationId, service: ctx.service } : { correlationId: ctx.correlationId };
 }
 
 /**

@@ -115,7 +115,7 @@ export class RmqJobQueue extends JobQueue {
         MessageContextStore.fromEnvelope(envelope, async () => {
           await handler(envelope.payload as JobMap[Q], { envelope, attempt });
           this.logger.debug({ msg: 'job handled', queue, jobId: envelope.id, attempt });
-        }),
+        }, this.options.service),
       );
     } catch (err) {
       await this.settleFailure(ch, queue, msg, envelope, attempt, err, false, name);

@@ -80,10 +80,10 @@ export class EventDispatcher implements OnModuleInit {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await MessageContextStore.fromEnvelope(envelope, () =>
-          this.inbox.process(envelope, handler.consumer, (manager) => handler.call(envelope.payload, { envelope, manager })),
+          this.inbox.process(envelope, handler.consumer, (manager) => handler.call(envelope.payload, { envelope, manager })), this.options.service,
         );
         this.metrics.eventsConsumed.inc({ topic, type: envelope.type, outcome });
-        MessageContextStore.fromEnvelope(envelope, () => this.logger.debug({ msg: 'event handled', topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, outcome, attempt }));
+        MessageContextStore.fromEnvelope(envelope, () => this.logger.debug({ msg: 'event handled', topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, outcome, attempt }), this.options.service);
         return;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);

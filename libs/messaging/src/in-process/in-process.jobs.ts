@@ -59,7 +59,7 @@ export class InProcessJobQueue extends JobQueue {
         MessageContextStore.fromEnvelope(envelope, async () => {
           await handler(envelope.payload as never, { envelope, attempt });
           this.logger.debug({ msg: 'job handled', queue, jobId: envelope.id, attempt });
-        }),
+        }, this.options.service),
       );
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);

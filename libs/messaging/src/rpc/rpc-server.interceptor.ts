@@ -50,7 +50,7 @@ export class RpcServerInterceptor implements NestInterceptor {
       switchMap(
         (verified) =>
           new Observable((subscriber) =>
-            withSpan(span, () => MessageContextStore.forRequest<Subscription>(data, verified, () => next.handle().subscribe(subscriber)), parent),
+            withSpan(span, () => MessageContextStore.forRequest<Subscription>(data, verified, () => next.handle().subscribe(subscriber), this.options?.service), parent),
           ),
       ),
       tap({ error: (err: unknown) => (failure = err) }),
@@ -60,6 +60,7 @@ export class RpcServerInterceptor implements NestInterceptor {
         // Logged in the request's context, so the line carries its correlation and trace ids.
         MessageContextStore.forRequest(data, undefined, () =>
           withSpan(span, () => this.logger.debug({ msg: 'rpc handled', pattern: data.type, durationMs: Math.round((performance.now() - started) * 10) / 10, outcome: failure ? 'error' : 'ok', ...(failure instanceof DomainError ? { code: failure.code } : {}) }), parent),
+          this.options?.service,
         );
       }),
     );
