@@ -57,7 +57,7 @@ export async function startPlatform(env: NodeJS.ProcessEnv, options: { freePorts
   const broker = new InProcessBroker();
   const services: RunningService[] = [];
   // One process, one tracer provider: spans carry each service's name as their scope.
-  const stopTracing = startTracing(tracingOptionsFromEnv('all-in-one', merged));
+  const stopTracing = await startTracing(tracingOptionsFromEnv('all-in-one', merged));
   const close = async () => {
     for (const s of [...services].reverse()) await s.close();
     await stopTracing();

@@ -1,9 +1,5 @@
 import { type Attributes, type Context, type Link, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapGetter, context, propagation, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { hostname } from 'node:os';
 
 export { ROOT_CONTEXT, SpanKind };
@@ -63,10 +59,19 @@ export function tracingEnabled(): boolean {
  * Installs the process-wide tracer provider (W3C trace context propagation,
  * AsyncLocalStorage context, batched OTLP/HTTP JSON export). Once per
  * process: a second call keeps the first provider. Returns its shutdown,
- * which flushes the spans still batched.
+ * which flushes the spans still batched. The SDK is loaded only here: with
+ * tracing off, the process loads nothing but the API.
  */
-export function startTracing(options: TracingOptions): () => Promise<void> {
+export async function startTracing(options: TracingOptions): Promise<() => Promise<void>> {
   if (!options.enabled || provider) return async () => undefined;
+  const [{ OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }, { NodeTracerProvider }, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/semantic-conventions'),
+  ]);
+  if (provider) return async () => undefined;
   const mine = new NodeTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: options.serviceName,

@@ -288,7 +288,7 @@ export async function runService(def: ServiceDefinition): Promise<void> {
     return;
   }
   // One tracer provider per process, named after the app; off unless OTEL_TRACES_EXPORTER=otlp.
-  const stopTracing = startTracing(tracingOptionsFromEnv(def.name, process.env));
+  const stopTracing = await startTracing(tracingOptionsFromEnv(def.name, process.env));
   const service = await bootstrapService(def);
   let closing = false;
   const shutdown = (signal: string) => {
