@@ -10,7 +10,8 @@
  * Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 20),
  * BENCH_ROUNDS (default 2: off, on, off, on), LOG_LEVEL (default warn).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,9 +53,10 @@ async function start(tracing: boolean, base: number): Promise<string> {
   return gateway;
 }
 
-function load(url: string): Autocannon {
-  const out = execFileSync(resolve(root, 'node_modules/.bin/autocannon'), ['-j', '-d', String(seconds), '-c', String(connections), url], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(out) as Autocannon;
+// Asynchronous: the OTLP receiver in this process must keep answering the exporter meanwhile.
+async function load(url: string): Promise<Autocannon> {
+  const { stdout } = await promisify(execFile)(resolve(root, 'node_modules/.bin/autocannon'), ['-j', '-d', String(seconds), '-c', String(connections), url], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as Autocannon;
 }
 
 try {
@@ -64,10 +66,10 @@ try {
   const page = (await (await fetch(`${off}/api/v1/products?pageSize=1`)).json()) as { items: Array<{ slug: string }> };
   const slug = page.items[0]!.slug;
   const results: Record<'off' | 'on', Autocannon[]> = { off: [], on: [] };
-  for (const gw of [off, on]) load(`${gw}/api/v1/products/${slug}`); // warm-up (JIT, caches), not counted
+  for (const gw of [off, on]) await load(`${gw}/api/v1/products/${slug}`); // warm-up (JIT, caches), not counted
   for (let i = 0; i < rounds; i++) {
-    results.off.push(load(`${off}/api/v1/products/${slug}`));
-    results.on.push(load(`${on}/api/v1/products/${slug}`));
+    results.off.push(await load(`${off}/api/v1/products/${slug}`));
+    results.on.push(await load(`${on}/api/v1/products/${slug}`));
   }
   const summary = (list: Autocannon[]) => ({
     reqPerSec: Math.round(list.reduce((s, r) => s + r.requests.average, 0) / list.length),
@@ -77,7 +79,7 @@ try {
   });
   const off_ = summary(results.off);
   const on_ = summary(results.on);
-  console.log(JSON.stringify({ route: 'GET /api/v1/products/:slug', seconds, connections, rounds, tracingOff: off_, tracingOn: on_, spansReceived: otlp.spans().length, throughputCostPct: Math.round((1 - on_.reqPerSec / off_.reqPerSec) * 1000) / 10 }, null, 2));
+  console.log(JSON.stringify({ loadAverage: (await import('node:os')).loadavg().map((l) => Math.round(l * 10) / 10), route: 'GET /api/v1/products/:slug', seconds, connections, rounds, tracingOff: off_, tracingOn: on_, spansReceived: otlp.spans().length, throughputCostPct: Math.round((1 - on_.reqPerSec / off_.reqPerSec) * 1000) / 10 }, null, 2));
 } finally {
   await Promise.all(apps.map((a) => a.stop('SIGTERM', 10_000)));
   await otlp.close();

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type Span, SpanKind, activeTraceIds, contextFromHeaders, endSpan, startSpan, tracingEnabled, withSpan } from '@shop/observability';
+import { JsonLogger, type Span, SpanKind, activeTraceIds, contextFromHeaders, endSpan, redact, startSpan, tracingEnabled, withSpan } from '@shop/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const SPAN = Symbol('shop.httpSpan');
@@ -63,5 +63,8 @@ function finish(logger: LoggerService | false, request: FastifyRequest, reply: F
   if (!logger) return;
   if (status >= 500) logger.warn(line, 'Http');
   else logger.log(line, 'Http');
-  logger.verbose?.({ ...line, msg: 'request detail', headers: request.headers, body: request.body }, 'Http');
+  // Redacted here too: the app may have been given a logger of its own.
+  if (logger.verbose && (!(logger instanceof JsonLogger) || logger.isLevelEnabled('verbose'))) {
+    logger.verbose({ ...line, msg: 'request detail', ...(redact({ headers: request.headers, body: request.body }) as object) }, 'Http');
+  }
 }
