@@ -53,6 +53,11 @@ export interface ServiceDefinition {
   seed?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<unknown>;
   /** The services this one calls: its /health/ready names those discovery has no live instance of. */
   requires?: ServiceName[];
+  /**
+   * The level of the app's `request completed` lines: `log` for the public
+   * API, `debug` (the default) for internal HTTP (health, registry, config).
+   */
+  accessLogLevel?: 'log' | 'debug';
   /** Extra HTTP setup for public-facing apps (the gateway). */
   configureHttp?: (app: NestFastifyApplication, env: NodeJS.ProcessEnv) => Promise<void> | void;
 }
@@ -183,7 +188,7 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
     new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: trustProxyFromEnv(env) }),
     { logger, abortOnError: false },
   );
-  installHttpObservability(app, def.name, logger);
+  installHttpObservability(app, def.name, logger, def.accessLogLevel ?? 'debug');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await def.configureHttp?.(app, env);

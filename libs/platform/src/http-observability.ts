@@ -19,10 +19,11 @@ function isPlatformProbe(url: string): boolean {
 /**
  * Every HTTP request of the app runs in a server span (child of the caller's
  * `traceparent`, if it sent one) and ends with one access log line: method,
- * route, status, duration, correlation id, trace id. At the `verbose` level
+ * route, status, duration, correlation id, trace id (at `accessLogLevel`;
+ * a 5xx at `warn`). At the `verbose` level
  * the line also has the request's headers and body, redacted by the logger.
  */
-export function installHttpObservability(app: NestFastifyApplication, service: string, logger: LoggerService | false): void {
+export function installHttpObservability(app: NestFastifyApplication, service: string, logger: LoggerService | false, accessLogLevel: 'log' | 'debug' = 'debug'): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, _reply, done) => {
     const observed = request as unknown as Observed;
@@ -38,12 +39,12 @@ export function installHttpObservability(app: NestFastifyApplication, service: s
     withSpan(span, done, parent);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    if (!isPlatformProbe(request.url)) finish(logger, request, reply);
+    if (!isPlatformProbe(request.url)) finish(logger, accessLogLevel, request, reply);
     done();
   });
 }
 
-function finish(logger: LoggerService | false, request: FastifyRequest, reply: FastifyReply): void {
+function finish(logger: LoggerService | false, accessLogLevel: 'log' | 'debug', request: FastifyRequest, reply: FastifyReply): void {
   const observed = request as unknown as Observed;
   const span = observed[SPAN];
   const route = request.routeOptions.url;
@@ -62,7 +63,8 @@ function finish(logger: LoggerService | false, request: FastifyRequest, reply: F
   const line: Record<string, unknown> = { msg: 'request completed', method: request.method, url: request.url, route, status, durationMs, ...(typeof correlationId === 'string' ? { correlationId } : {}), ...ids };
   if (!logger) return;
   if (status >= 500) logger.warn(line, 'Http');
-  else logger.log(line, 'Http');
+  else if (accessLogLevel === 'log') logger.log(line, 'Http');
+  else logger.debug?.(line, 'Http');
   // Redacted here too: the app may have been given a logger of its own.
   if (logger.verbose && (!(logger instanceof JsonLogger) || logger.isLevelEnabled('verbose'))) {
     logger.verbose({ ...line, msg: 'request detail', ...(redact({ headers: request.headers, body: request.body }) as object) }, 'Http');
