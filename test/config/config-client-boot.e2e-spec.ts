@@ -91,7 +91,8 @@ describe('config client: boot, fail-fast, cache, placeholders and a live log lev
     await eventually(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).includes(`version="${v2}"`), { timeoutMs: 5_000, what: 'the app on step 2' });
     expect(app.output()).not.toMatch(/configuration refreshed/);
     writeFileSync(join(configDir, 'application.yaml'), 'log:\n  level: log\ndemo:\n  step: 3\n');
-    await app.waitForOutput(/configuration refreshed.*"applied":\["log\.level"\]/, 5_000);
+    // One JSON line: the fields, then the message (pino writes msg last).
+    await app.waitForOutput(/"applied":\["log\.level"\][^\n]*"msg":"configuration refreshed"/, 5_000);
   });
 
   it('refuses to boot when a placeholder names a variable the app does not have and gives no default', async () => {

@@ -1,6 +1,7 @@
 import type { BootOptions, RunningService, ServiceDefinition } from '@shop/platform';
 import { bootstrapService } from '@shop/platform';
 import { InProcessBroker } from '@shop/messaging';
+import { startTracing, tracingOptionsFromEnv } from '@shop/observability';
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import { SERVICE_NAMES } from '@shop/contracts';
@@ -38,7 +39,7 @@ export interface Platform {
  * each with its own Nest application, database file and HTTP port, exactly as
  * it would run alone. `freePorts: true` picks free ports (tests).
  */
-export async function startPlatform(env: NodeJS.ProcessEnv, options: { freePorts?: boolean; logger?: BootOptions['logger'] } = {}): Promise<Platform> {
+export async function startPlatform(env: NodeJS.ProcessEnv, options: { freePorts?: boolean; logger?: BootOptions['logger']; logDestination?: BootOptions['logDestination'] } = {}): Promise<Platform> {
   // Service identities: one secret per process run, known to the user service and to each service.
   const secret = randomBytes(24).toString('base64url');
   const merged: NodeJS.ProcessEnv = { ...ALL_IN_ONE_DEFAULTS, SERVICE_SECRET: secret, SERVICE_SECRETS: JSON.stringify(Object.fromEntries(SERVICE_NAMES.map((n) => [n, secret]))), ...env };
@@ -55,12 +56,15 @@ export async function startPlatform(env: NodeJS.ProcessEnv, options: { freePorts
   // One broker per platform: the services of this platform talk to each other only.
   const broker = new InProcessBroker();
   const services: RunningService[] = [];
+  // One process, one tracer provider: spans carry each service's name as their scope.
+  const stopTracing = await startTracing(tracingOptionsFromEnv('all-in-one', merged));
   const close = async () => {
     for (const s of [...services].reverse()) await s.close();
+    await stopTracing();
   };
   try {
     for (const def of ALL_SERVICES) {
-      services.push(await bootstrapService(def, { env: merged, broker, httpPort: ports.get(def.name) ?? (options.freePorts ? 0 : portOf(def, merged)), logger: options.logger }));
+      services.push(await bootstrapService(def, { env: merged, broker, httpPort: ports.get(def.name) ?? (options.freePorts ? 0 : portOf(def, merged)), logger: options.logger, logDestination: options.logDestination }));
     }
   } catch (err) {
     await close();

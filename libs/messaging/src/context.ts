@@ -9,6 +9,8 @@ export interface MessageContext {
   actor?: Actor;
   /** The caller's access token, forwarded on RPC requests sent while handling this one. */
   token?: string;
+  /** The service handling the message (log lines name it, also when several services share a process). */
+  service?: string;
 }
 
 const storage = new AsyncLocalStorage<MessageContext>();
@@ -22,12 +24,12 @@ export const MessageContextStore = {
   run<T>(ctx: MessageContext, fn: () => T): T {
     return storage.run(ctx, fn);
   },
-  fromEnvelope<T>(envelope: Envelope, fn: () => T): T {
-    return storage.run({ correlationId: envelope.correlationId, messageId: envelope.id, actor: envelope.actor }, fn);
+  fromEnvelope<T>(envelope: Envelope, fn: () => T, service?: string): T {
+    return storage.run({ correlationId: envelope.correlationId, messageId: envelope.id, actor: envelope.actor, service }, fn);
   },
   /** Runs a handler of an RPC request with the actor verified from its token (never the actor the request claims). */
-  forRequest<T>(envelope: Envelope, actor: Actor | undefined, fn: () => T): T {
-    return storage.run({ correlationId: envelope.correlationId, messageId: envelope.id, actor, token: envelope.token }, fn);
+  forRequest<T>(envelope: Envelope, actor: Actor | undefined, fn: () => T, service?: string): T {
+    return storage.run({ correlationId: envelope.correlationId, messageId: envelope.id, actor, token: envelope.token, service }, fn);
   },
   current(): MessageContext | undefined {
     return storage.getStore();

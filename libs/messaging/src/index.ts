@@ -16,6 +16,7 @@ export * from './outbox/outbox.relay.js';
 export * from './inbox/inbox.entity.js';
 export * from './inbox/inbox.service.js';
 export * from './messaging.migration.js';
+export * from './outbox/outbox-trace-context.migration.js';
 export * from './in-process/in-process.broker.js';
 export * from './in-process/in-process.transport.js';
 export * from './in-process/in-process.jobs.js';

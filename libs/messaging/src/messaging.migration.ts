@@ -1,4 +1,5 @@
 import { type MigrationInterface, type QueryRunner, Table, TableIndex } from 'typeorm';
+import { AddOutboxTraceContext1764000001000 } from './outbox/outbox-trace-context.migration.js';
 
 /** Creates the `outbox` and `inbox` tables; every service that publishes or consumes events includes it. */
 export class CreateMessagingTables1764000000000 implements MigrationInterface {
@@ -42,3 +43,6 @@ export class CreateMessagingTables1764000000000 implements MigrationInterface {
 }
 
 export const MESSAGING_ENTITIES = ['OutboxMessage', 'InboxEntry'] as const;
+
+/** The messaging tables' migrations, in order: every service with a database runs them before its own. */
+export const MESSAGING_MIGRATIONS = [CreateMessagingTables1764000000000, AddOutboxTraceContext1764000001000];

@@ -5,12 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { ServiceName } from '@shop/contracts';
 import { DatabaseModule, type DatabaseOptions, type ServiceSchema, createDataSource, databaseOptionsFromEnv, pingDatabase } from '@shop/database';
 import {
-  CreateMessagingTables1764000000000,
   EventPublisher,
   InboxEntry,
   InProcessBroker,
   JobQueue,
+  MESSAGING_MIGRATIONS,
   METRICS_REGISTRY,
+  MessageContextStore,
   MessagingModule,
   type MessagingOptions,
   OutboxMessage,
@@ -18,12 +19,15 @@ import {
   messagingOptionsFromEnv,
   startMessaging,
 } from '@shop/messaging';
+import { JsonLogger, startTracing, tracingOptionsFromEnv } from '@shop/observability';
+import type { DestinationStream } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { AuthModule, authOptionsFromEnv } from '@shop/auth';
 import { type AnnouncementBus, ConfigClient, LiveConfig, announcementBus, configClientOptionsFromEnv } from '@shop/config-client';
 import { DiscoveryClient, discoveryClientOptionsFromEnv } from '@shop/discovery-client';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller.js';
+import { installHttpObservability } from './http-observability.js';
 import { MetricsController } from './metrics.controller.js';
 import { ProblemDetailsFilter } from './problem.filter.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
@@ -49,6 +53,11 @@ export interface ServiceDefinition {
   seed?: (app: INestApplication, env: NodeJS.ProcessEnv) => Promise<unknown>;
   /** The services this one calls: its /health/ready names those discovery has no live instance of. */
   requires?: ServiceName[];
+  /**
+   * The level of the app's `request completed` lines: `log` for the public
+   * API, `debug` (the default) for internal HTTP (health, registry, config).
+   */
+  accessLogLevel?: 'log' | 'debug';
   /** Extra HTTP setup for public-facing apps (the gateway). */
   configureHttp?: (app: NestFastifyApplication, env: NodeJS.ProcessEnv) => Promise<void> | void;
 }
@@ -60,6 +69,8 @@ export interface BootOptions {
   host?: string;
   broker?: InProcessBroker;
   logger?: LoggerService | false;
+  /** Where the app's JSON log lines go (stdout by default); ignored with `logger`. */
+  logDestination?: DestinationStream;
   /** Overrides of the settings read from the environment (tests). */
   messaging?: Partial<MessagingOptions>;
   database?: Partial<DatabaseOptions>;
@@ -75,7 +86,7 @@ export interface RunningService {
 function withMessagingTables(schema: ServiceSchema): ServiceSchema {
   return {
     entities: [...(schema.entities as unknown[]), OutboxMessage, InboxEntry] as ServiceSchema['entities'],
-    migrations: [CreateMessagingTables1764000000000, ...(schema.migrations as unknown[])] as ServiceSchema['migrations'],
+    migrations: [...MESSAGING_MIGRATIONS, ...(schema.migrations as unknown[])] as ServiceSchema['migrations'],
   };
 }
 
@@ -152,14 +163,14 @@ export function serviceRootModule(def: ServiceDefinition, messaging: MessagingOp
  */
 export async function bootstrapService(def: ServiceDefinition, opts: BootOptions = {}): Promise<RunningService> {
   const baseEnv = opts.env ?? process.env;
-  const logger = opts.logger ?? consoleLogger(def.name, baseEnv);
+  const logger = opts.logger ?? createLogger(def.name, baseEnv, opts.logDestination);
   // Layered configuration: the config server's files, the environment over
   // them. The config server itself is configured by its environment.
   const config = def.name === 'config' ? undefined : new ConfigClient(configClientOptionsFromEnv(def.name, baseEnv), baseEnv, logger || undefined);
   await config?.load();
   const live = config?.live ?? LiveConfig.fromEnv(baseEnv);
   const env = live.env();
-  if (logger instanceof ConsoleLogger) {
+  if (logger instanceof ConsoleLogger || logger instanceof JsonLogger) {
     logger.setLogLevels(logLevels(env['LOG_LEVEL']));
     live.onChange((keys) => {
       if (keys.includes('log.level')) logger.setLogLevels(logLevels(live.get('log.level')));
@@ -177,6 +188,7 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
     new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: trustProxyFromEnv(env) }),
     { logger, abortOnError: false },
   );
+  installHttpObservability(app, def.name, logger, def.accessLogLevel ?? 'debug');
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await def.configureHttp?.(app, env);
@@ -211,8 +223,20 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
   };
 }
 
-function consoleLogger(name: string, env: NodeJS.ProcessEnv): ConsoleLogger {
-  return new ConsoleLogger({ json: env['LOG_FORMAT'] !== 'pretty', prefix: name, logLevels: logLevels(env['LOG_LEVEL']) });
+/**
+ * JSON lines over pino (service, instance, level, correlation and trace ids,
+ * secrets redacted); LOG_FORMAT=pretty gives Nest's colored console instead,
+ * for a developer's terminal.
+ */
+export function createLogger(name: string, env: NodeJS.ProcessEnv, destination?: DestinationStream): LoggerService {
+  if (env['LOG_FORMAT'] === 'pretty') return new ConsoleLogger({ prefix: name, logLevels: logLevels(env['LOG_LEVEL']) });
+  return new JsonLogger({ service: name, level: env['LOG_LEVEL'], destination, context: () => correlationOf() });
+}
+
+function correlationOf(): { correlationId?: string; service?: string } | undefined {
+  const ctx = MessageContextStore.current();
+  if (!ctx) return undefined;
+  return ctx.service ? { correlationId: ctx.correlationId, service: ctx.service } : { correlationId: ctx.correlationId };
 }
 
 /**
@@ -268,13 +292,18 @@ export async function runService(def: ServiceDefinition): Promise<void> {
     console.log(JSON.stringify({ level: 'log', context: def.name, message: `migrations applied: ${applied.length ? applied.join(', ') : 'none pending'}` }));
     return;
   }
+  // One tracer provider per process, named after the app; off unless OTEL_TRACES_EXPORTER=otlp.
+  const stopTracing = await startTracing(tracingOptionsFromEnv(def.name, process.env));
   const service = await bootstrapService(def);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     console.log(JSON.stringify({ level: 'log', context: def.name, message: `received ${signal}, shutting down` }));
-    service.close().then(
+    service
+      .close()
+      .then(() => stopTracing())
+      .then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err);

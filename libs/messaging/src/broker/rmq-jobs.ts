@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type Envelope, type JobMap, type JobQueueName, MessageHeaders, createEnvelope, isEnvelope } from '@shop/contracts';
 import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { ROOT_CONTEXT, SpanKind, type TraceHeaders, contextFromHeaders, inSpan, spanHeaders } from '@shop/observability';
 import { MessageContextStore } from '../context.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DeadJob, type DeadJobHandler, type JobHandler, JobQueue, deadLetterQueueName, retryDelay, retryQueueName } from '../jobs/job-queue.js';
@@ -73,7 +74,9 @@ export class RmqJobQueue extends JobQueue {
     const physical = namespaced(this.options, queue);
     await this.declare(physical);
     const envelope = createEnvelope(queue, job, MessageContextStore.origin());
-    await this.send(physical, envelope, { [MessageHeaders.attempt]: 1 });
+    await inSpan(this.options.service, `${queue} publish`, { kind: SpanKind.PRODUCER, attributes: jobAttributes('send', physical, envelope) }, (span) =>
+      this.send(physical, envelope, { [MessageHeaders.attempt]: 1, ...spanHeaders(span) }),
+    );
     return envelope.id;
   }
 
@@ -154,7 +157,14 @@ export class RmqJobQueue extends JobQueue {
       return;
     }
     try {
-      await MessageContextStore.fromEnvelope(envelope, () => handler(envelope.payload as JobMap[Q], { envelope, attempt }));
+      // A child of the enqueuer's span, whose context travelled in the message's headers (retries keep it).
+      const parent = contextFromHeaders(msg.properties.headers, ROOT_CONTEXT);
+      await inSpan(this.options.service, `${name} process`, { kind: SpanKind.CONSUMER, parent, attributes: { ...jobAttributes('process', queue, envelope), 'shop.attempt': attempt } }, () =>
+        MessageContextStore.fromEnvelope(envelope, async () => {
+          await handler(envelope.payload as JobMap[Q], { envelope, attempt });
+          this.logger.debug({ msg: 'job handled', queue, jobId: envelope.id, attempt });
+        }, this.options.service),
+      );
     } catch (err) {
       await this.settleFailure(ch, queue, msg, envelope, attempt, err, false, name);
       return;
@@ -165,15 +175,16 @@ export class RmqJobQueue extends JobQueue {
 
   private async settleFailure(ch: Channel, queue: string, msg: ConsumeMessage, envelope: Envelope | undefined, attempt: number, err: unknown, poison: boolean, name: JobQueueName): Promise<void> {
     const error = (err instanceof Error ? err.message : String(err)).slice(0, 2_000);
+    const trace = carriedTrace(msg.properties.headers);
     const body = envelope ?? ({ id: String(msg.properties.messageId ?? 'unknown'), type: queue, version: 1, occurredAt: new Date().toISOString(), correlationId: 'unknown', payload: msg.content.toString('utf8') } satisfies Envelope);
     try {
       if (!poison && attempt < this.options.jobMaxAttempts) {
         this.logger.warn({ msg: 'job failed; retrying', queue, jobId: body.id, attempt, err: error });
-        await this.send(retryQueueName(queue, retryDelay(this.options.jobRetryDelayMs, attempt + 1)), body, { [MessageHeaders.attempt]: attempt + 1, [MessageHeaders.error]: error });
+        await this.send(retryQueueName(queue, retryDelay(this.options.jobRetryDelayMs, attempt + 1)), body, { ...trace, [MessageHeaders.attempt]: attempt + 1, [MessageHeaders.error]: error });
         this.metrics.jobRetries.inc({ queue: name });
       } else {
         this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: body.id, attempt, err: error });
-        await this.send(deadLetterQueueName(queue), body, { [MessageHeaders.attempt]: attempt, [MessageHeaders.error]: error, 'x-failed-at': new Date().toISOString() });
+        await this.send(deadLetterQueueName(queue), body, { ...trace, [MessageHeaders.attempt]: attempt, [MessageHeaders.error]: error, 'x-failed-at': new Date().toISOString() });
         this.metrics.deadLettered.inc({ kind: 'job', name });
       }
       ch.ack(msg);
@@ -194,4 +205,19 @@ export class RmqJobQueue extends JobQueue {
     await this.publisher.close();
     await this.connection.close();
   }
+}
+
+function jobAttributes(operation: 'send' | 'process', queue: string, envelope: Envelope): Record<string, string> {
+  return { 'messaging.system': 'rabbitmq', 'messaging.operation.type': operation, 'messaging.destination.name': queue, 'messaging.message.id': envelope.id, 'shop.correlation_id': envelope.correlationId };
+}
+
+/** The trace context a job arrived with, kept on its retries and dead letter. */
+function carriedTrace(headers: Record<string, unknown> | undefined): TraceHeaders {
+  const out: TraceHeaders = {};
+  for (const key of ['traceparent', 'tracestate'] as const) {
+    const v = headers?.[key];
+    if (typeof v === 'string') out[key] = v;
+    else if (Buffer.isBuffer(v)) out[key] = v.toString('utf8');
+  }
+  return out;
 }

@@ -63,10 +63,10 @@ export class RmqRpcChannel implements RpcChannel {
     });
   }
 
-  request(pattern: string, envelope: Envelope, timeoutMs: number): Observable<unknown> {
+  request(pattern: string, envelope: Envelope, timeoutMs: number, headers: Record<string, string> = {}): Observable<unknown> {
     // A request nobody picked up before the caller gave up expires in the
     // queue instead of being handled for a caller that is no longer waiting.
-    const record = new RmqRecord(envelope, { expiration: String(timeoutMs), headers: envelopeHeaders(envelope) });
+    const record = new RmqRecord(envelope, { expiration: String(timeoutMs), headers: { ...envelopeHeaders(envelope), ...headers } });
     return defer(() => this.client.send(pattern, record));
   }
 

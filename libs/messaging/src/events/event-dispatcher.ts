@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { type Envelope, type EventType, MessageHeaders, deadLetterTopic, isEnvelope } from '@shop/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT_CONTEXT, SpanKind, contextFromHeaders, inSpan, traceHeaders } from '@shop/observability';
 import { MessageContextStore } from '../context.js';
 import { InboxService } from '../inbox/inbox.service.js';
 import { MessagingMetrics } from '../metrics.js';
@@ -54,13 +55,24 @@ export class EventDispatcher implements OnModuleInit {
 
   /** Handles one record; never throws for a handler's failure (that is dead-lettered). */
   async dispatch(topic: string, value: unknown, headers: Record<string, string> = {}): Promise<void> {
-    if (!isEnvelope(value)) {
-      await this.deadLetter(topic, value, headers, 'not a message envelope', 'parse');
-      return;
-    }
-    for (const handler of this.handlers.get(value.type as EventType) ?? []) {
-      await this.runWithRetries(topic, value, headers, handler);
-    }
+    // A child of the publisher's span, whose context travelled in the record's headers.
+    const parent = contextFromHeaders(headers, ROOT_CONTEXT);
+    const attributes = {
+      'messaging.system': this.options.transport === 'broker' ? 'kafka' : 'in-process',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': topic,
+      'messaging.consumer.group.name': this.options.service,
+      ...(isEnvelope(value) ? { 'messaging.message.id': value.id, 'shop.event_type': value.type, 'shop.correlation_id': value.correlationId } : {}),
+    };
+    await inSpan(this.options.service, `${topic} process`, { kind: SpanKind.CONSUMER, parent, attributes }, async () => {
+      if (!isEnvelope(value)) {
+        await this.deadLetter(topic, value, headers, 'not a message envelope', 'parse');
+        return;
+      }
+      for (const handler of this.handlers.get(value.type as EventType) ?? []) {
+        await this.runWithRetries(topic, value, headers, handler);
+      }
+    });
   }
 
   private async runWithRetries(topic: string, envelope: Envelope, headers: Record<string, string>, handler: RegisteredHandler): Promise<void> {
@@ -68,19 +80,20 @@ export class EventDispatcher implements OnModuleInit {
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await MessageContextStore.fromEnvelope(envelope, () =>
-          this.inbox.process(envelope, handler.consumer, (manager) => handler.call(envelope.payload, { envelope, manager })),
+          this.inbox.process(envelope, handler.consumer, (manager) => handler.call(envelope.payload, { envelope, manager })), this.options.service,
         );
         this.metrics.eventsConsumed.inc({ topic, type: envelope.type, outcome });
+        MessageContextStore.fromEnvelope(envelope, () => this.logger.debug({ msg: 'event handled', topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, outcome, attempt }), this.options.service);
         return;
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (attempt >= max) {
-          this.logger.error({ msg: 'event handler failed for good; dead-lettering', topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, attempt, err: message });
+          this.logger.error({ msg: 'event handler failed for good; dead-lettering', correlationId: envelope.correlationId, topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, attempt, err: message });
           await this.deadLetter(topic, envelope, headers, message, handler.consumer);
           this.metrics.eventsConsumed.inc({ topic, type: envelope.type, outcome: 'dead_lettered' });
           return;
         }
-        this.logger.warn({ msg: 'event handler failed; retrying', topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, attempt, err: message });
+        this.logger.warn({ msg: 'event handler failed; retrying', correlationId: envelope.correlationId, topic, type: envelope.type, eventId: envelope.id, consumer: handler.consumer, attempt, err: message });
         await sleep(this.options.eventRetryDelayMs * 2 ** (attempt - 1));
       }
     }
@@ -93,7 +106,7 @@ export class EventDispatcher implements OnModuleInit {
         topic: deadLetterTopic(topic),
         key: envelope.id,
         value: envelope,
-        headers: { ...headers, [MessageHeaders.error]: error.slice(0, 2_000), 'x-consumer': consumer, 'x-original-topic': topic },
+        headers: { ...headers, ...traceHeaders(), [MessageHeaders.error]: error.slice(0, 2_000), 'x-consumer': consumer, 'x-original-topic': topic },
       },
     ]);
     this.metrics.deadLettered.inc({ kind: 'event', name: topic });

@@ -1,6 +1,6 @@
 import type { Envelope } from '@shop/contracts';
 
-export type RpcConsumer = (pattern: string, data: unknown) => Promise<unknown>;
+export type RpcConsumer = (pattern: string, data: unknown, headers: Record<string, string>) => Promise<unknown>;
 
 export interface EventRecord {
   topic: string;
@@ -13,6 +13,7 @@ export type EventConsumer = (record: EventRecord) => Promise<void>;
 interface PendingRequest {
   pattern: string;
   data: unknown;
+  headers: Record<string, string>;
   expiresAt: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
@@ -82,8 +83,8 @@ export class InProcessBroker {
     };
   }
 
-  request(queue: string, pattern: string, data: unknown, ttlMs: number): Promise<unknown> {
-    return new Promise((resolve, reject) => this.dispatch(queue, { pattern, data, expiresAt: Date.now() + ttlMs, resolve, reject }));
+  request(queue: string, pattern: string, data: unknown, ttlMs: number, headers: Record<string, string> = {}): Promise<unknown> {
+    return new Promise((resolve, reject) => this.dispatch(queue, { pattern, data, headers, expiresAt: Date.now() + ttlMs, resolve, reject }));
   }
 
   private dispatch(queue: string, req: PendingRequest): void {
@@ -100,7 +101,7 @@ export class InProcessBroker {
     const consumer = consumers[n % consumers.length] as RpcConsumer;
     // Handlers run on a later tick, as they would after a network hop.
     setImmediate(() => {
-      consumer(req.pattern, req.data).then(req.resolve, req.reject);
+      consumer(req.pattern, req.data, req.headers).then(req.resolve, req.reject);
     });
   }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type Envelope, type JobMap, type JobQueueName, createEnvelope } from '@shop/contracts';
+import { ROOT_CONTEXT, SpanKind, type TraceHeaders, contextFromHeaders, inSpan, spanHeaders } from '@shop/observability';
 import { MessageContextStore } from '../context.js';
 import { type DeadJobHandler, type JobHandler, JobQueue, retryDelay } from '../jobs/job-queue.js';
 import type { MessagingMetrics } from '../metrics.js';
@@ -16,7 +17,7 @@ export interface InProcessDeadLetter {
 export class InProcessJobQueue extends JobQueue {
   private readonly logger = new Logger('InProcessJobQueue');
   private readonly handlers = new Map<string, JobHandler<never>>();
-  private readonly backlog = new Map<string, Array<{ envelope: Envelope; attempt: number }>>();
+  private readonly backlog = new Map<string, Array<{ envelope: Envelope; attempt: number; trace: TraceHeaders }>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly deadHandlers = new Map<string, DeadJobHandler<never>>();
   /** Dead letters no dead-letter consumer has taken yet. */
@@ -32,7 +33,8 @@ export class InProcessJobQueue extends JobQueue {
 
   async enqueue<Q extends JobQueueName>(queue: Q, job: JobMap[Q]): Promise<string> {
     const envelope = createEnvelope(queue, job, MessageContextStore.origin());
-    this.deliver(queue, envelope, 1);
+    const attributes = { 'messaging.system': 'in-process', 'messaging.operation.type': 'send', 'messaging.destination.name': queue, 'messaging.message.id': envelope.id, 'shop.correlation_id': envelope.correlationId };
+    await inSpan(this.options.service, `${queue} publish`, { kind: SpanKind.PRODUCER, attributes }, async (span) => this.deliver(queue, envelope, 1, spanHeaders(span)));
     return envelope.id;
   }
 
@@ -40,7 +42,7 @@ export class InProcessJobQueue extends JobQueue {
     this.handlers.set(queue, handler as JobHandler<never>);
     const waiting = this.backlog.get(queue) ?? [];
     this.backlog.delete(queue);
-    for (const { envelope, attempt } of waiting) this.deliver(queue, envelope, attempt);
+    for (const { envelope, attempt, trace } of waiting) this.deliver(queue, envelope, attempt, trace);
   }
 
   async consumeDeadLetters<Q extends JobQueueName>(queue: Q, handler: DeadJobHandler<Q>): Promise<void> {
@@ -73,19 +75,25 @@ export class InProcessJobQueue extends JobQueue {
     });
   }
 
-  private deliver(queue: string, envelope: Envelope, attempt: number): void {
+  private deliver(queue: string, envelope: Envelope, attempt: number, trace: TraceHeaders): void {
     if (this.closed) return;
     const handler = this.handlers.get(queue);
     if (!handler) {
-      this.backlog.set(queue, [...(this.backlog.get(queue) ?? []), { envelope, attempt }]);
+      this.backlog.set(queue, [...(this.backlog.get(queue) ?? []), { envelope, attempt, trace }]);
       return;
     }
-    setImmediate(() => void this.run(queue, handler, envelope, attempt));
+    setImmediate(() => void this.run(queue, handler, envelope, attempt, trace));
   }
 
-  private async run(queue: string, handler: JobHandler<never>, envelope: Envelope, attempt: number): Promise<void> {
+  private async run(queue: string, handler: JobHandler<never>, envelope: Envelope, attempt: number, trace: TraceHeaders): Promise<void> {
     try {
-      await MessageContextStore.fromEnvelope(envelope, () => handler(envelope.payload as never, { envelope, attempt }));
+      const attributes = { 'messaging.system': 'in-process', 'messaging.operation.type': 'process', 'messaging.destination.name': queue, 'messaging.message.id': envelope.id, 'shop.correlation_id': envelope.correlationId, 'shop.attempt': attempt };
+      await inSpan(this.options.service, `${queue} process`, { kind: SpanKind.CONSUMER, parent: contextFromHeaders(trace, ROOT_CONTEXT), attributes }, () =>
+        MessageContextStore.fromEnvelope(envelope, async () => {
+          await handler(envelope.payload as never, { envelope, attempt });
+          this.logger.debug({ msg: 'job handled', queue, jobId: envelope.id, attempt });
+        }, this.options.service),
+      );
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       if (attempt >= this.options.jobMaxAttempts) {
@@ -97,7 +105,7 @@ export class InProcessJobQueue extends JobQueue {
       this.metrics.jobRetries.inc({ queue });
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        this.deliver(queue, envelope, attempt + 1);
+        this.deliver(queue, envelope, attempt + 1, trace);
       }, retryDelay(this.options.jobRetryDelayMs, attempt + 1));
       this.timers.add(timer);
     }

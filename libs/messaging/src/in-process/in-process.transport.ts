@@ -33,7 +33,7 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     const handlers = [...this.getHandlers().entries()];
     if (handlers.some(([, h]) => !h.isEventHandler)) {
-      this.unsubscribe.push(this.broker.consumeRpc(this.queue, (pattern, data) => this.handleRequest$(pattern, data)));
+      this.unsubscribe.push(this.broker.consumeRpc(this.queue, (pattern, data, headers) => this.handleRequest$(pattern, data, headers)));
     }
     for (const [topic, handler] of handlers) {
       if (!handler.isEventHandler) continue;
@@ -42,10 +42,10 @@ export class InProcessServer extends Server implements CustomTransportStrategy {
     callback();
   }
 
-  private async handleRequest$(pattern: string, data: unknown): Promise<unknown> {
+  private async handleRequest$(pattern: string, data: unknown, headers: Record<string, string>): Promise<unknown> {
     const handler = this.getHandlerByPattern(pattern);
     if (!handler) throw new Error(`There is no matching message handler defined for "${pattern}"`);
-    const result = this.transformToObservable(await handler(data, new InProcessContext([pattern, {}])));
+    const result = this.transformToObservable(await handler(data, new InProcessContext([pattern, headers])));
     return lastValueFrom(result, { defaultValue: undefined });
   }
 
@@ -91,8 +91,8 @@ export class InProcessClient extends ClientProxy {
   }
 
   /** Sends with a time-to-live, like a RabbitMQ message with an expiration. */
-  sendWithTtl(pattern: string, data: unknown, ttlMs: number): Observable<unknown> {
-    return defer(() => this.broker.request(this.queue, pattern, data, ttlMs));
+  sendWithTtl(pattern: string, data: unknown, ttlMs: number, headers: Record<string, string> = {}): Observable<unknown> {
+    return defer(() => this.broker.request(this.queue, pattern, data, ttlMs, headers));
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -115,8 +115,8 @@ export class InProcessRpcChannel implements RpcChannel {
     this.client = new InProcessClient(broker, queue);
   }
 
-  request(pattern: string, envelope: Envelope, timeoutMs: number): Observable<unknown> {
-    return this.client.sendWithTtl(pattern, envelope, timeoutMs);
+  request(pattern: string, envelope: Envelope, timeoutMs: number, headers: Record<string, string> = {}): Observable<unknown> {
+    return this.client.sendWithTtl(pattern, envelope, timeoutMs, headers);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,10 @@ export class OutboxMessage {
   @Column({ name: 'envelope', type: 'text' })
   envelope!: string;
 
+  /** The producer's W3C trace context (JSON of traceparent/tracestate); null when written with tracing off. */
+  @Column({ name: 'trace_context', type: 'varchar', length: 1024, nullable: true })
+  traceContext!: string | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Envelope } from '@shop/contracts';
 import { fromSqlTimestamp, sqlTimestamp, supportsSkipLocked } from '@shop/database';
 import { DataSource, type EntityManager, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
+import { ROOT_CONTEXT, type Span, SpanKind, contextFromHeaders, endSpan, parseTraceHeaders, spanHeaders, startSpan } from '@shop/observability';
 import { EventPublisher } from '../events/event-publisher.js';
 import type { EventRecord } from '../in-process/in-process.broker.js';
 import { MessagingMetrics } from '../metrics.js';
@@ -15,6 +16,7 @@ interface Row {
   type: string;
   aggregate_id: string;
   envelope: string;
+  trace_context: string | null;
 }
 
 const BATCH = 200;
@@ -126,7 +128,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private claim(manager: EntityManager, lock: string): Promise<Row[]> {
-    return manager.query(`SELECT seq, topic, type, aggregate_id, envelope FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${BATCH}${lock}`);
+    return manager.query(`SELECT seq, topic, type, aggregate_id, envelope, trace_context FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${BATCH}${lock}`);
   }
 
   private async claimOrdered(manager: EntityManager): Promise<Row[]> {
@@ -151,11 +153,27 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async publishAndMark(manager: EntityManager, rows: Row[]): Promise<number> {
     if (!rows.length) return 0;
+    const spans: Array<Span | undefined> = [];
     const records: EventRecord[] = rows.map((r) => {
       const envelope = JSON.parse(r.envelope) as Envelope;
-      return { topic: r.topic, key: r.aggregate_id, value: envelope, headers: envelopeHeaders(envelope) };
+      // Published in the trace of the transaction that wrote the row: the
+      // consumer's span becomes a child of this one, itself a child of the producer's.
+      const stored = parseTraceHeaders(r.trace_context);
+      const span = startSpan(this.options.service, `${r.topic} publish`, {
+        kind: SpanKind.PRODUCER,
+        parent: contextFromHeaders(stored, ROOT_CONTEXT),
+        attributes: { 'messaging.system': this.options.transport === 'broker' ? 'kafka' : 'in-process', 'messaging.operation.type': 'send', 'messaging.destination.name': r.topic, 'messaging.message.id': envelope.id, 'messaging.kafka.message.key': r.aggregate_id, 'shop.event_type': r.type, 'shop.correlation_id': envelope.correlationId },
+      });
+      spans.push(span);
+      return { topic: r.topic, key: r.aggregate_id, value: envelope, headers: { ...envelopeHeaders(envelope), ...stored, ...spanHeaders(span) } };
     });
-    await this.publisher.publish(records);
+    try {
+      await this.publisher.publish(records);
+    } catch (err) {
+      for (const span of spans) endSpan(span, err);
+      throw err;
+    }
+    for (const span of spans) endSpan(span);
     const seqs = rows.map((r) => Number(r.seq));
     await manager.query(`UPDATE outbox SET published_at = ? WHERE seq IN (${seqs.map(() => '?').join(',')})`, [sqlTimestamp(new Date()), ...seqs]);
     for (const r of rows) this.metrics.eventsPublished.inc({ topic: r.topic, type: r.type });

@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 
 /** One service's RPC queue as seen by a caller, over whichever transport. */
 export interface RpcChannel {
-  request(pattern: string, envelope: Envelope, timeoutMs: number): Observable<unknown>;
+  /** `headers` travel beside the envelope (the W3C trace context). */
+  request(pattern: string, envelope: Envelope, timeoutMs: number, headers?: Record<string, string>): Observable<unknown>;
   close(): Promise<void>;
 }
 

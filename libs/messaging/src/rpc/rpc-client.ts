@@ -11,6 +11,7 @@ import {
   rpcQueue,
   rpcTarget,
 } from '@shop/contracts';
+import { SpanKind, endSpan, startSpan, traceHeaders, withSpan } from '@shop/observability';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { MessageContextStore } from '../context.js';
 import { MESSAGING_OPTIONS, type MessagingOptions, namespaced } from '../options.js';
@@ -65,13 +66,26 @@ export class RpcClient implements OnApplicationShutdown {
     const token = opts.token === null ? undefined : (opts.token ?? MessageContextStore.current()?.token ?? (await this.credentials?.token()));
     const envelope = createEnvelope(pattern, request, { ...MessageContextStore.origin({ actor: opts.actor, correlationId: opts.correlationId }), token });
     const timeoutMs = opts.timeoutMs ?? this.options.rpcTimeoutMs;
-    const channel = this.channel(namespaced(this.options, rpcQueue(target)));
+    const queue = namespaced(this.options, rpcQueue(target));
+    const channel = this.channel(queue);
+    const span = startSpan(this.options.service, `${pattern} send`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'rpc.system': this.rpcSystem(), 'rpc.service': target, 'rpc.method': pattern, 'messaging.destination.name': queue, 'messaging.message.id': envelope.id, 'shop.correlation_id': envelope.correlationId },
+    });
     try {
-      const reply: unknown = await firstValueFrom(channel.request(pattern, envelope, timeoutMs).pipe(timeout<unknown>(timeoutMs)));
+      const headers = withSpan(span, () => traceHeaders());
+      const reply: unknown = await firstValueFrom(channel.request(pattern, envelope, timeoutMs, headers).pipe(timeout<unknown>(timeoutMs)));
+      endSpan(span);
       return reply as RpcResponse<P>;
     } catch (err) {
-      throw this.toDomainError(err, pattern, timeoutMs, envelope.correlationId);
+      const error = this.toDomainError(err, pattern, timeoutMs, envelope.correlationId);
+      endSpan(span, error);
+      throw error;
     }
+  }
+
+  private rpcSystem(): string {
+    return this.options.transport === 'broker' ? 'rabbitmq' : 'in-process';
   }
 
   private channel(queue: string): RpcChannel {

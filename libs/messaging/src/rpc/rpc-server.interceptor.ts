@@ -1,32 +1,68 @@
-import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor, Optional } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Inject, Injectable, Logger, type NestInterceptor, Optional } from '@nestjs/common';
+import { RmqContext } from '@nestjs/microservices';
 import { DomainError, ErrorCodes, isEnvelope } from '@shop/contracts';
-import { Observable, type Subscription, finalize, from, switchMap } from 'rxjs';
+import { SpanKind, contextFromHeaders, endSpan, startSpan, withSpan } from '@shop/observability';
+import { Observable, type Subscription, finalize, from, switchMap, tap } from 'rxjs';
 import { MessageContextStore } from '../context.js';
+import { InProcessContext } from '../in-process/in-process.transport.js';
+import { MESSAGING_OPTIONS, type MessagingOptions } from '../options.js';
 import { ackRpcRequest } from './rpc-ack.js';
 import { RPC_AUTHENTICATOR, type RpcAuthenticator } from './rpc-auth.js';
 
+/** The headers an RPC request arrived with, on either transport. */
+function requestHeaders(ctx: unknown): Record<string, unknown> | undefined {
+  if (ctx instanceof RmqContext) return (ctx.getMessage() as { properties?: { headers?: Record<string, unknown> } }).properties?.headers;
+  if (ctx instanceof InProcessContext) return ctx.getHeaders();
+  return undefined;
+}
+
 /**
  * Checks the envelope, verifies the caller's token (the actor a request claims
- * is never trusted), restores the correlation context, and acks when done.
+ * is never trusted), restores the correlation context and the caller's trace
+ * context (the handler runs in a server span, child of the caller's), and
+ * acks when done.
  */
 @Injectable()
 export class RpcServerInterceptor implements NestInterceptor {
-  constructor(@Optional() @Inject(RPC_AUTHENTICATOR) private readonly authenticator?: RpcAuthenticator) {}
+  private readonly logger = new Logger('Rpc');
+
+  constructor(
+    @Optional() @Inject(RPC_AUTHENTICATOR) private readonly authenticator?: RpcAuthenticator,
+    @Optional() @Inject(MESSAGING_OPTIONS) private readonly options?: MessagingOptions,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const data = context.switchToRpc().getData<unknown>();
+    const rpc = context.switchToRpc();
+    const data = rpc.getData<unknown>();
     if (!isEnvelope(data)) {
       throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'RPC request is not a message envelope');
     }
+    const started = performance.now();
+    const parent = contextFromHeaders(requestHeaders(rpc.getContext()));
+    const span = startSpan(this.options?.service ?? 'rpc', `${data.type} process`, {
+      kind: SpanKind.SERVER,
+      parent,
+      attributes: { 'rpc.system': this.options?.transport === 'in-process' ? 'in-process' : 'rabbitmq', 'rpc.method': data.type, 'messaging.message.id': data.id, 'shop.correlation_id': data.correlationId },
+    });
+    let failure: unknown;
     const actor = data.token && this.authenticator ? this.authenticator.authenticate(data) : Promise.resolve(undefined);
     return from(actor).pipe(
       switchMap(
         (verified) =>
           new Observable((subscriber) =>
-            MessageContextStore.forRequest<Subscription>(data, verified, () => next.handle().subscribe(subscriber)),
+            withSpan(span, () => MessageContextStore.forRequest<Subscription>(data, verified, () => next.handle().subscribe(subscriber), this.options?.service), parent),
           ),
       ),
-      finalize(() => ackRpcRequest(context)),
+      tap({ error: (err: unknown) => (failure = err) }),
+      finalize(() => {
+        ackRpcRequest(context);
+        endSpan(span, failure);
+        // Logged in the request's context, so the line carries its correlation and trace ids.
+        MessageContextStore.forRequest(data, undefined, () =>
+          withSpan(span, () => this.logger.debug({ msg: 'rpc handled', pattern: data.type, durationMs: Math.round((performance.now() - started) * 10) / 10, outcome: failure ? 'error' : 'ok', ...(failure instanceof DomainError ? { code: failure.code } : {}) }), parent),
+          this.options?.service,
+        );
+      }),
     );
   }
 }

@@ -9,6 +9,8 @@ export const gatewayService: ServiceDefinition = {
   name: 'gateway',
   module: GatewayModule,
   defaultHttpPort: 3000,
+  // The public API: every request gets its access log line.
+  accessLogLevel: 'log',
   // Its /health/ready names those of these with no live instance in discovery.
   requires: ['user', 'product'],
   configureHttp: async (app, env) => {
