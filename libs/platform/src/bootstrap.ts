@@ -24,6 +24,7 @@ import { type AnnouncementBus, ConfigClient, LiveConfig, announcementBus, config
 import { DiscoveryClient, discoveryClientOptionsFromEnv } from '@shop/discovery-client';
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller.js';
+import { instrumentHttp } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
 import { ProblemDetailsFilter } from './problem.filter.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
@@ -177,6 +178,8 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
     new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: trustProxyFromEnv(env) }),
     { logger, abortOnError: false },
   );
+  // Before any route is registered (that happens at init), so every route is measured.
+  instrumentHttp(app.getHttpAdapter().getInstance(), app.get<Registry>(METRICS_REGISTRY));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await def.configureHttp?.(app, env);

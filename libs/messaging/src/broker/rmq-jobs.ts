@@ -73,6 +73,7 @@ export class RmqJobQueue extends JobQueue {
     await this.declare(physical);
     const envelope = createEnvelope(queue, job, MessageContextStore.origin());
     await this.send(physical, envelope, { [MessageHeaders.attempt]: 1 });
+    this.metrics.jobsEnqueued.inc({ queue });
     return envelope.id;
   }
 
@@ -108,9 +109,11 @@ export class RmqJobQueue extends JobQueue {
     try {
       await MessageContextStore.fromEnvelope(envelope, () => handler(envelope.payload as JobMap[Q], { envelope, attempt }));
     } catch (err) {
+      this.metrics.jobsProcessed.inc({ queue: name, outcome: 'failed' });
       await this.settleFailure(ch, queue, msg, envelope, attempt, err, false, name);
       return;
     }
+    this.metrics.jobsProcessed.inc({ queue: name, outcome: 'succeeded' });
     // Outside the try: a job that succeeded but whose ack cannot be sent is not a failed attempt.
     ch.ack(msg);
   }

@@ -30,6 +30,7 @@ export class InProcessJobQueue extends JobQueue {
   async enqueue<Q extends JobQueueName>(queue: Q, job: JobMap[Q]): Promise<string> {
     const envelope = createEnvelope(queue, job, MessageContextStore.origin());
     this.deliver(queue, envelope, 1);
+    this.metrics.jobsEnqueued.inc({ queue });
     return envelope.id;
   }
 
@@ -53,7 +54,9 @@ export class InProcessJobQueue extends JobQueue {
   private async run(queue: string, handler: JobHandler<never>, envelope: Envelope, attempt: number): Promise<void> {
     try {
       await MessageContextStore.fromEnvelope(envelope, () => handler(envelope.payload as never, { envelope, attempt }));
+      this.metrics.jobsProcessed.inc({ queue, outcome: 'succeeded' });
     } catch (err) {
+      this.metrics.jobsProcessed.inc({ queue, outcome: 'failed' });
       const error = err instanceof Error ? err.message : String(err);
       if (attempt >= this.options.jobMaxAttempts) {
         this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: envelope.id, attempt, err: error });

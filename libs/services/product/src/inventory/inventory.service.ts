@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { requireUser } from '@shop/auth';
 import {
   type Actor,
@@ -14,7 +14,8 @@ import {
   newId,
 } from '@shop/contracts';
 import { isDuplicateKeyError, sqlTimestamp } from '@shop/database';
-import { OutboxService } from '@shop/messaging';
+import { METRICS_REGISTRY, OutboxService, counterIn } from '@shop/messaging';
+import type { Counter, Registry } from 'prom-client';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { Product } from '../catalog/product.entity.js';
 import { Reservation } from './reservation.entity.js';
@@ -50,7 +51,12 @@ export class InventoryService {
     private readonly dataSource: DataSource,
     private readonly outbox: OutboxService,
     @Inject(RESERVATION_TTL_SECONDS) private readonly reservationTtlSeconds: number,
-  ) {}
+    @Optional() @Inject(METRICS_REGISTRY) registry?: Registry,
+  ) {
+    this.reservations = registry && counterIn(registry, 'shop_stock_reservations_total', 'Stock reservations of orders, by outcome (reserved, rejected for lack of stock).', ['outcome']);
+  }
+
+  private readonly reservations?: Counter<'outcome'>;
 
   async initStock(manager: EntityManager, productId: string, onHand: number, actor: Actor | undefined): Promise<void> {
     const quantity = checkQuantity(onHand, 'stock');
@@ -112,13 +118,16 @@ export class InventoryService {
     const existing = await this.view(this.dataSource.manager, cmd.orderId);
     if (existing) return existing;
     try {
-      return await this.reserveLines(actor, cmd.orderId, lines, ttl);
+      const reserved = await this.reserveLines(actor, cmd.orderId, lines, ttl);
+      this.reservations?.inc({ outcome: 'reserved' });
+      return reserved;
     } catch (err) {
       // A concurrent call for the same order won (the key clash, or it took the last units first): answer its reservation.
       if (isDuplicateKeyError(err) || (err instanceof DomainError && err.code === ErrorCodes.STOCK_INSUFFICIENT)) {
         const won = await this.view(this.dataSource.manager, cmd.orderId);
         if (won) return won;
       }
+      if (err instanceof DomainError && err.code === ErrorCodes.STOCK_INSUFFICIENT) this.reservations?.inc({ outcome: 'rejected' });
       throw err;
     }
   }
