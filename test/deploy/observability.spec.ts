@@ -93,6 +93,7 @@ describe('alert rules', () => {
 
 describe('dashboards', () => {
   const files = readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith('.json')).sort();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walked field by field below
   const load = (f: string) => JSON.parse(readFileSync(join(DASHBOARDS_DIR, f), 'utf8')) as Record<string, any>;
 
   it('are the overview, RED, messaging and business dashboards, each with a unique uid', () => {

@@ -38,7 +38,7 @@ export class DiscoveryServer implements OnApplicationBootstrap, OnModuleDestroy 
   private healthTimer?: NodeJS.Timeout;
   private pushTimer?: NodeJS.Timeout;
   private pushPending?: NodeJS.Timeout;
-  private readonly evictions: Counter<'service'>;
+  private readonly evictions: Counter<'registered_service'>;
 
   constructor(
     private readonly live: LiveConfig,
