@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
 /**
@@ -259,13 +260,13 @@ function monitoringProblems(docs: K8s[]): string[] {
   const prometheusRules = ofKind(docs, 'PrometheusRule') as Any[];
   if (prometheusRules.length !== 1) problems.push(`${prometheusRules.length} PrometheusRules, expected 1`);
   for (const pr of prometheusRules) {
-    if (JSON.stringify(pr.spec?.groups) !== JSON.stringify(rules.groups)) problems.push(`PrometheusRule/${pr.metadata.name}: its groups are not those of observability/alerts/shop-alerts.yaml`);
+    if (!isDeepStrictEqual(pr.spec?.groups, rules.groups)) problems.push(`PrometheusRule/${pr.metadata.name}: its groups are not those of observability/alerts/shop-alerts.yaml`);
   }
   const dashboards = readdirSync(join(root, 'observability/dashboards')).filter((f) => f.endsWith('.json')).sort();
   const shipped = new Map((ofKind(docs, 'ConfigMap') as Any[]).filter((cm) => cm.metadata.labels?.['grafana_dashboard'] === '1').flatMap((cm) => Object.entries(cm.data ?? {}) as Array<[string, string]>));
   if (JSON.stringify([...shipped.keys()].sort()) !== JSON.stringify(dashboards)) problems.push(`dashboard ConfigMaps hold [${[...shipped.keys()].sort().join(', ')}], the repository has [${dashboards.join(', ')}]`);
   for (const [file, json] of shipped) {
-    if (dashboards.includes(file) && JSON.stringify(JSON.parse(json)) !== JSON.stringify(JSON.parse(readFileSync(join(root, 'observability/dashboards', file), 'utf8')))) problems.push(`dashboard ${file} differs from the repository's`);
+    if (dashboards.includes(file) && !isDeepStrictEqual(JSON.parse(json), JSON.parse(readFileSync(join(root, 'observability/dashboards', file), 'utf8')))) problems.push(`dashboard ${file} differs from the repository's`);
   }
   for (const sm of ofKind(docs, 'ServiceMonitor') as Any[]) {
     for (const ep of sm.spec.endpoints) {

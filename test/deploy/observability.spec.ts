@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ALERTS_FILE, DASHBOARDS_DIR, ROOT, alertRules } from '../observability/prometheus.js';
+import { ALERTS_FILE, DASHBOARDS_DIR, ROOT, alertRules, dashboardQueries } from '../observability/prometheus.js';
 
 /**
  * observability/: the alert rules checked and unit-tested by promtool
@@ -70,6 +70,21 @@ describe('alert rules', () => {
       const run = promtool(['test', 'rules', 'shop-alerts.test.yaml'], dir);
       expect(run.status).not.toBe(0);
       expect(run.output).toMatch(/alertname: ShopOutboxLag/);
+    });
+
+    it('every dashboard query is valid PromQL (checked as recording rules, Grafana variables given values)', () => {
+      const grafana = (expr: string) => expr.replace(/\$__rate_interval|\$__interval/g, '1m').replace(/\$__range/g, '1h').replace(/\$\{?service\}?/g, '.*').replace(/\$\{?datasource\}?/g, 'prometheus');
+      const queries = dashboardQueries();
+      expect(queries.length).toBeGreaterThan(20);
+      const asRules = { groups: [{ name: 'dashboards', rules: queries.map((q, i) => ({ record: `dashboard:query_${i}`, expr: grafana(q.expr) })) }] };
+      writeFileSync(join(dir, 'dashboards.rules.yaml'), stringify(asRules));
+      const run = promtool(['check', 'rules', join(dir, 'dashboards.rules.yaml')]);
+      expect(run.output).toMatch(new RegExp(`SUCCESS: ${queries.length} rules found`));
+      expect(run.status).toBe(0);
+      // And it would catch a broken one.
+      asRules.groups[0]!.rules[0]!.expr = 'sum by (service (rate(x[1m]))';
+      writeFileSync(join(dir, 'dashboards.rules.yaml'), stringify(asRules));
+      expect(promtool(['check', 'rules', join(dir, 'dashboards.rules.yaml')]).status).not.toBe(0);
     });
 
     it('the compose Prometheus configuration is valid and loads the alert rules', () => {
