@@ -63,6 +63,7 @@ describe('all-in-one: Prometheus metrics after real traffic', () => {
     expect((await shop.http('GET', `/products/${product.id}`)).status).toBe(200);
     expect((await shop.http('GET', `/products/${product.slug}`)).status).toBe(200);
     expect((await shop.http('GET', `/products/${newId()}`)).status).toBe(404);
+    expect((await shop.http('GET', `/no-such-route/${newId()}`)).status).toBe(404);
 
     // The cart learns of the product by its event, then takes it.
     await eventually(() => rpc.send('cart.productSnapshot', { productId: product.id }), { what: 'cart snapshot of the product' });
@@ -125,6 +126,8 @@ describe('all-in-one: Prometheus metrics after real traffic', () => {
       for (const route of routes) expect(route, `${app} route label`).toMatch(/^(\/[a-z0-9._-]*|\/:[a-zA-Z]+|unmatched)+$|^\/$/);
     }
     expect(series('gateway', 'shop_http_requests_total').some((s) => s.labels['route']!.includes(product.slug))).toBe(false);
+    // A path no route matches is counted under one label, whatever the path.
+    expect(total('gateway', 'shop_http_requests_total', { method: 'GET', route: 'unmatched', status_class: '4xx' })).toBe(1);
   });
 
   it('counts RPC calls at the gateway (client) and in the services (server) by pattern and code, with durations', () => {

@@ -90,10 +90,14 @@ describe('Prometheus scraping the platform with the repository configuration, ru
     dir = mkdtempSync(join(tmpdir(), 'shop-prom-live-'));
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    const config = parse(readFileSync(join(ROOT, 'docker/prometheus/prometheus.yml'), 'utf8')) as Record<string, any>;
-    config['global'] = { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
-    config['rule_files'] = [ALERTS_FILE];
-    for (const job of config['scrape_configs']) {
+    const config = parse(readFileSync(join(ROOT, 'docker/prometheus/prometheus.yml'), 'utf8')) as {
+      global: Record<string, string>;
+      rule_files: string[];
+      scrape_configs: Array<{ http_sd_configs?: Array<{ url: string; refresh_interval: string }>; static_configs?: Array<{ targets: string[] }> }>;
+    };
+    config.global = { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
+    config.rule_files = [ALERTS_FILE];
+    for (const job of config.scrape_configs) {
       for (const sd of job.http_sd_configs ?? []) {
         sd.url = `${shop.service('discovery').url}/sd/prometheus`;
         sd.refresh_interval = '1s';
