@@ -1,3 +1,4 @@
+import { DomainError, ErrorCodes } from '@shop/contracts';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
@@ -26,8 +27,12 @@ export function gaugeIn<L extends string>(registry: Registry, name: string, help
   return (registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) });
 }
 
-/** The outcome label of a call: `OK`, or the DomainError code it failed with (a closed set, see ErrorCodes). */
+/** The `code` label of an RPC: `OK`, the DomainError's code (a closed set, see ErrorCodes), or INTERNAL for anything else. */
 export const OK = 'OK';
+export function outcomeCode(err?: unknown): string {
+  if (err === undefined) return OK;
+  return err instanceof DomainError ? err.code : ErrorCodes.INTERNAL;
+}
 
 /**
  * The messaging layer's own series; the platform lib exposes them on /metrics.

@@ -13,7 +13,7 @@ import {
 } from '@shop/contracts';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { MessageContextStore } from '../context.js';
-import { MessagingMetrics, OK } from '../metrics.js';
+import { MessagingMetrics, OK, outcomeCode } from '../metrics.js';
 import { MESSAGING_OPTIONS, type MessagingOptions, namespaced } from '../options.js';
 import { RPC_CHANNEL_FACTORY, type RpcChannel, type RpcChannelFactory } from './rpc-channel.js';
 import { RPC_CREDENTIALS, type RpcCredentials } from './rpc-auth.js';
@@ -66,7 +66,7 @@ export class RpcClient implements OnApplicationShutdown {
     try {
       return await this.call(pattern, request, opts);
     } catch (err) {
-      code = err instanceof DomainError ? err.code : ErrorCodes.INTERNAL;
+      code = outcomeCode(err);
       throw err;
     } finally {
       this.metrics?.rpcClientRequests.inc({ pattern, code });

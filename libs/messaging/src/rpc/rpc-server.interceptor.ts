@@ -2,19 +2,12 @@ import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestI
 import { DomainError, ErrorCodes, isEnvelope } from '@shop/contracts';
 import { Observable, type Subscription, finalize, from, switchMap, tap } from 'rxjs';
 import { MessageContextStore } from '../context.js';
-import { MessagingMetrics, OK } from '../metrics.js';
+import { MessagingMetrics, outcomeCode } from '../metrics.js';
 import { ackRpcRequest } from './rpc-ack.js';
 import { RPC_AUTHENTICATOR, type RpcAuthenticator } from './rpc-auth.js';
 
 /** Nest's @MessagePattern metadata key: the pattern a handler answers, the metrics' label. */
 const PATTERN_METADATA = 'microservices:pattern';
-
-/** The code an RPC answered with: OK, the DomainError's code, or INTERNAL for anything else. */
-export function rpcOutcomeCode(err?: unknown): string {
-  if (err === undefined) return OK;
-  if (err instanceof DomainError) return err.code;
-  return ErrorCodes.INTERNAL;
-}
 
 /**
  * Checks the envelope, verifies the caller's token (the actor a request claims
@@ -34,7 +27,7 @@ export class RpcServerInterceptor implements NestInterceptor {
     const pattern = typeof patterns?.[0] === 'string' ? patterns[0] : 'unknown';
     const observe = (err?: unknown) => {
       if (!this.metrics) return;
-      this.metrics.rpcServerRequests.inc({ pattern, code: rpcOutcomeCode(err) });
+      this.metrics.rpcServerRequests.inc({ pattern, code: outcomeCode(err) });
       this.metrics.rpcServerDuration.observe({ pattern }, (performance.now() - started) / 1000);
     };
     const data = context.switchToRpc().getData<unknown>();
