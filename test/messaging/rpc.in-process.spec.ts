@@ -89,7 +89,8 @@ describe('RPC over the in-process binding', () => {
     expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'OK' })).toBe(2);
     expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'PRODUCT.NOT_FOUND' })).toBe(1);
     expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'INTERNAL' })).toBe(1);
-    const clientTimes = (await callerMetrics.getSingleMetric('shop_rpc_client_request_duration_seconds')!.get()).values;
+    // Histogram values carry the series name (_bucket, _sum, _count).
+    const clientTimes = (await callerMetrics.getSingleMetric('shop_rpc_client_request_duration_seconds')!.get()).values as Array<{ metricName?: string; value: number }>;
     expect(clientTimes.find((v) => v.metricName === 'shop_rpc_client_request_duration_seconds_count')?.value).toBe(5);
     // The timed-out call waited its timeout: in the sum.
     expect(clientTimes.find((v) => v.metricName === 'shop_rpc_client_request_duration_seconds_sum')!.value).toBeGreaterThanOrEqual(0.14);
