@@ -76,8 +76,11 @@ export class MessagingMetrics {
    */
   trackOutbox(lag: () => Promise<{ waiting: number; oldestAgeSeconds: number }>): void {
     let last: Promise<{ waiting: number; oldestAgeSeconds: number }> | undefined;
-    // Both gauges are collected in one scrape: one query serves both.
-    const read = () => (last ??= lag().finally(() => setImmediate(() => (last = undefined))));
+    // prom-client starts every collect of a scrape at once: while the query runs, both gauges share it.
+    const read = () =>
+      (last ??= lag().finally(() => {
+        last = undefined;
+      }));
     gaugeIn(this.registry, 'shop_outbox_pending_messages', 'Outbox rows not yet published.', [], async function () {
       const l = await read().catch(() => undefined);
       if (l) this.set(l.waiting);
