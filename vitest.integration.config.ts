@@ -5,7 +5,7 @@ import { projectConfig } from './vitest.shared.js';
  * separate processes. Files run one after another: they share the brokers.
  */
 export default projectConfig('integration', {
-  include: ['test/messaging/**/*.int-spec.ts', 'test/cluster/**/*.e2e-spec.ts', 'test/discovery/**/*.int-spec.ts', 'test/config/**/*.int-spec.ts'],
+  include: ['test/messaging/**/*.int-spec.ts', 'test/cluster/**/*.e2e-spec.ts', 'test/discovery/**/*.int-spec.ts', 'test/config/**/*.int-spec.ts', 'test/observability/**/*.int-spec.ts'],
   fileParallelism: false,
   testTimeout: 120_000,
   hookTimeout: 180_000,

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ProductSummary, ProductView } from '@shop/contracts';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { parseExposition } from '../observability/prometheus.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const APPS = ['user', 'product', 'cart', 'gateway'] as const;
@@ -79,6 +80,22 @@ describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and Maria
   it('refuses to create a product for an anonymous caller, whatever actor the request claims', async () => {
     const forged = rpc.send('product.create', { name: 'Forged', price: { amount: 1, currency: 'EUR' } }, { token: null, actor: { kind: 'user', userId: 'x', roles: ['ADMIN'] } });
     await expect(forged).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('serves RED, messaging and business metrics over RabbitMQ and Kafka as in the all-in-one mode', async () => {
+    const scrape = async (app: (typeof APPS)[number]) => parseExposition(await (await fetch(`http://127.0.0.1:${port[app]}/metrics`)).text()).samples;
+    const sum = (samples: Awaited<ReturnType<typeof scrape>>, name: string, labels: Record<string, string>) =>
+      samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+    const [gw, product, cart, user] = await Promise.all([scrape('gateway'), scrape('product'), scrape('cart'), scrape('user')]);
+    expect(sum(gw, 'shop_http_requests_total', { service: 'gateway', method: 'GET', route: '/api/v1/products/:idOrSlug', status_class: '2xx' })).toBeGreaterThanOrEqual(1);
+    expect(sum(gw, 'shop_http_requests_total', { method: 'GET', route: '/api/v1/products/:idOrSlug', status_class: '4xx' })).toBeGreaterThanOrEqual(1);
+    expect(sum(gw, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'PRODUCT.NOT_FOUND' })).toBeGreaterThanOrEqual(1);
+    expect(sum(product, 'shop_rpc_server_requests_total', { service: 'product', pattern: 'product.get', code: 'OK' })).toBeGreaterThanOrEqual(1);
+    expect(sum(product, 'shop_rpc_server_request_duration_seconds_count', { pattern: 'product.create' })).toBeGreaterThanOrEqual(1);
+    expect(sum(product, 'shop_events_published_total', { topic: 'catalog.events', type: 'product.created' })).toBeGreaterThanOrEqual(SEEDED + 1);
+    expect(product.filter((s) => s.name === 'shop_outbox_pending_messages').map((s) => s.value)).toEqual([0]);
+    expect(sum(cart, 'shop_events_consumed_total', { type: 'product.created', outcome: 'processed' })).toBeGreaterThanOrEqual(1);
+    expect(sum(user, 'shop_logins_total', { outcome: 'success' })).toBeGreaterThanOrEqual(1);
   });
 
   it('every app shuts down cleanly on SIGTERM', async () => {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
 /**
@@ -252,6 +253,30 @@ function migrationProblems(r: Rendered, databaseApps: string[]): string[] {
 // ------------------------------------------------------------------ the tests
 
 const OUT = join(root, 'tmp/helm-rendered');
+/** The chart's monitoring objects carry the repository's alert rules and dashboards, unchanged, and the ServiceMonitor keeps the apps' labels. */
+function monitoringProblems(docs: K8s[]): string[] {
+  const problems: string[] = [];
+  const rules = parse(readFileSync(join(root, 'observability/alerts/shop-alerts.yaml'), 'utf8')) as { groups: unknown[] };
+  const prometheusRules = ofKind(docs, 'PrometheusRule') as Any[];
+  if (prometheusRules.length !== 1) problems.push(`${prometheusRules.length} PrometheusRules, expected 1`);
+  for (const pr of prometheusRules) {
+    if (!isDeepStrictEqual(pr.spec?.groups, rules.groups)) problems.push(`PrometheusRule/${pr.metadata.name}: its groups are not those of observability/alerts/shop-alerts.yaml`);
+  }
+  const dashboards = readdirSync(join(root, 'observability/dashboards')).filter((f) => f.endsWith('.json')).sort();
+  const shipped = new Map((ofKind(docs, 'ConfigMap') as Any[]).filter((cm) => cm.metadata.labels?.['grafana_dashboard'] === '1').flatMap((cm) => Object.entries(cm.data ?? {}) as Array<[string, string]>));
+  if (JSON.stringify([...shipped.keys()].sort()) !== JSON.stringify(dashboards)) problems.push(`dashboard ConfigMaps hold [${[...shipped.keys()].sort().join(', ')}], the repository has [${dashboards.join(', ')}]`);
+  for (const [file, json] of shipped) {
+    if (dashboards.includes(file) && !isDeepStrictEqual(JSON.parse(json), JSON.parse(readFileSync(join(root, 'observability/dashboards', file), 'utf8')))) problems.push(`dashboard ${file} differs from the repository's`);
+  }
+  for (const sm of ofKind(docs, 'ServiceMonitor') as Any[]) {
+    for (const ep of sm.spec.endpoints) {
+      if (ep.honorLabels !== true) problems.push(`ServiceMonitor/${sm.metadata.name}: honorLabels is not true (the apps' service label would become exported_service)`);
+      if (!(ep.relabelings ?? []).some((r: Any) => r.targetLabel === 'service')) problems.push(`ServiceMonitor/${sm.metadata.name}: no relabeling to the service label (up would not carry it)`);
+    }
+  }
+  return problems;
+}
+
 let report: Report;
 const rendered: Record<string, Rendered> = {};
 
@@ -509,6 +534,33 @@ describe('helm/shop with real Helm (helm-java)', () => {
       const values = APPS.map((app) => Buffer.from(secret.data[app], 'base64').toString());
       expect(new Set(values).size).toBe(APPS.length);
       for (const v of values) expect(v).toMatch(/^[A-Za-z0-9]{32}$/);
+    });
+  });
+
+  describe('monitoring', () => {
+    it('production: ships the alert rules as a PrometheusRule and every dashboard as a ConfigMap for Grafana\'s sidecar', () => {
+      expect(monitoringProblems(rendered['production']!.manifests)).toEqual([]);
+      expect(ofKind(rendered['production']!.manifests, 'PrometheusRule')[0]!.metadata.labels).toMatchObject({ release: 'prometheus' });
+    });
+
+    it('default: none of them (they need the Prometheus Operator and Grafana\'s sidecar)', () => {
+      const kinds = rendered['default']!.manifests.map((d) => d.kind);
+      expect(kinds).not.toContain('PrometheusRule');
+      expect(kinds).not.toContain('ServiceMonitor');
+      expect((ofKind(rendered['default']!.manifests, 'ConfigMap') as Any[]).filter((cm) => cm.metadata.labels?.['grafana_dashboard'])).toEqual([]);
+    });
+
+    it('catches a rule group or a dashboard missing, and a ServiceMonitor that would rename the service label', () => {
+      const docs = clone(rendered['production']!.manifests) as Any[];
+      docs.find((d) => d.kind === 'PrometheusRule').spec.groups.pop();
+      const cm = docs.find((d) => d.kind === 'ConfigMap' && d.data?.['shop-red.json']);
+      docs.splice(docs.indexOf(cm), 1);
+      for (const ep of docs.find((d) => d.kind === 'ServiceMonitor').spec.endpoints) delete ep.honorLabels;
+      expect(monitoringProblems(docs)).toEqual([
+        'PrometheusRule/shop: its groups are not those of observability/alerts/shop-alerts.yaml',
+        expect.stringMatching(/^dashboard ConfigMaps hold \[shop-business.json, shop-messaging.json, shop-overview.json\]/),
+        'ServiceMonitor/shop: honorLabels is not true (the apps\' service label would become exported_service)',
+      ]);
     });
   });
 

@@ -111,7 +111,7 @@ describe('discovery: registration, heartbeats, eviction and deregistration of re
       expect(evictedAfter).toBeGreaterThanOrEqual(TTL_MS - HEARTBEAT_MS);
       expect(evictedAfter).toBeLessThan(TTL_MS + 1_500);
       const metrics = await (await fetch(`${url.a}/metrics`)).text();
-      expect(metrics).toMatch(/shop_discovery_evictions_total\{service="order"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/shop_discovery_evictions_total\{registered_service="order"[^}]*\} [1-9]/);
     } finally {
       process.kill(order.pid, 'SIGCONT');
     }

@@ -77,6 +77,9 @@ describe('Jobs over the in-process binding', () => {
     expect(queue.deadLetters.get('notifications') ?? []).toEqual([]);
     expect(await metric('shop_job_retries_total', { queue: 'notifications' })).toBe(1);
     expect(await metric('shop_dead_lettered_total', { kind: 'job' })).toBe(0);
+    expect(await metric('shop_jobs_enqueued_total', { queue: 'notifications' })).toBe(1);
+    expect(await metric('shop_jobs_processed_total', { queue: 'notifications', outcome: 'failed' })).toBe(1);
+    expect(await metric('shop_jobs_processed_total', { queue: 'notifications', outcome: 'succeeded' })).toBe(1);
   });
 
   it('dead-letters a job that always fails after exactly jobMaxAttempts attempts, with the last error, and never runs it again', async () => {

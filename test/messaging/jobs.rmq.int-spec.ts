@@ -178,6 +178,9 @@ describe('Jobs over RabbitMQ', () => {
     expect(await readyCount(s.dlq)).toBe(0);
     expect(await metric(s.registry, 'shop_job_retries_total', { queue: 'notifications' })).toBe(1);
     expect(await metric(s.registry, 'shop_dead_lettered_total', { kind: 'job' })).toBe(0);
+    expect(await metric(s.registry, 'shop_jobs_enqueued_total', { queue: 'notifications' })).toBe(1);
+    expect(await metric(s.registry, 'shop_jobs_processed_total', { queue: 'notifications', outcome: 'failed' })).toBe(1);
+    expect(await metric(s.registry, 'shop_jobs_processed_total', { queue: 'notifications', outcome: 'succeeded' })).toBe(1);
   });
 
   it('dead-letters a job that always fails to <queue>.dlq after exactly jobMaxAttempts attempts, with the last error and the attempt count, and never runs it again', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCodes } from '@shop/contracts';
-import { InProcessBroker } from '@shop/messaging';
+import { InProcessBroker, METRICS_REGISTRY } from '@shop/messaging';
+import type { Registry } from 'prom-client';
 import { MessageContextStore } from '@shop/messaging';
 import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from './fixtures/rpc-apps.js';
 
@@ -71,6 +72,34 @@ describe('RPC over the in-process binding', () => {
     const product = await server('product');
     await expect(rpc.send('product.get', { idOrSlug: 'in-time' })).resolves.toMatchObject({ id: 'in-time' });
     expect(product.log.handled.map((h) => h.request)).toEqual([{ idOrSlug: 'in-time' }]);
+  });
+
+  it('counts and times every call (caller) and handled request (server) by pattern and code, timeouts included', async () => {
+    const count = async (registry: Registry, name: string, labels: Record<string, string>) =>
+      ((await registry.getSingleMetric(name)?.get())?.values ?? []).filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((n, v) => n + v.value, 0);
+    const { rpc, registry: callerMetrics } = await caller({ rpcTimeoutMs: 150 });
+    expect((await rejection(rpc.send('product.get', { idOrSlug: 'nobody-serves-this' }))).code).toBe(ErrorCodes.RPC_TIMEOUT);
+    const product = await server('product');
+    await rpc.send('product.get', { idOrSlug: 'blue-mug' });
+    await rpc.send('product.get', { idOrSlug: 'red-mug' });
+    await rejection(rpc.send('product.get', { idOrSlug: 'not-found:ghost' }));
+    await rejection(rpc.send('product.get', { idOrSlug: 'crash:secret' }));
+
+    expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'RPC.TIMEOUT' })).toBe(1);
+    expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'OK' })).toBe(2);
+    expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'PRODUCT.NOT_FOUND' })).toBe(1);
+    expect(await count(callerMetrics, 'shop_rpc_client_requests_total', { pattern: 'product.get', code: 'INTERNAL' })).toBe(1);
+    // Histogram values carry the series name (_bucket, _sum, _count).
+    const clientTimes = (await callerMetrics.getSingleMetric('shop_rpc_client_request_duration_seconds')!.get()).values as Array<{ metricName?: string; value: number }>;
+    expect(clientTimes.find((v) => v.metricName === 'shop_rpc_client_request_duration_seconds_count')?.value).toBe(5);
+    // The timed-out call waited its timeout: in the sum.
+    expect(clientTimes.find((v) => v.metricName === 'shop_rpc_client_request_duration_seconds_sum')!.value).toBeGreaterThanOrEqual(0.14);
+
+    const serverMetrics = product.app.get<Registry>(METRICS_REGISTRY);
+    expect(await count(serverMetrics, 'shop_rpc_server_requests_total', { pattern: 'product.get', code: 'OK' })).toBe(2);
+    expect(await count(serverMetrics, 'shop_rpc_server_requests_total', { pattern: 'product.get', code: 'PRODUCT.NOT_FOUND' })).toBe(1);
+    expect(await count(serverMetrics, 'shop_rpc_server_requests_total', { pattern: 'product.get', code: 'INTERNAL' })).toBe(1);
+    expect(await count(serverMetrics, 'shop_rpc_server_request_duration_seconds', { pattern: 'product.get' })).toBeGreaterThan(0);
   });
 
   it('gives the caller a DomainError with the handler’s code and message', async () => {

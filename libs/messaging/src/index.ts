@@ -20,6 +20,7 @@ export * from './outbox/outbox-trace-context.migration.js';
 export * from './in-process/in-process.broker.js';
 export * from './in-process/in-process.transport.js';
 export * from './in-process/in-process.jobs.js';
+export * from './in-process/in-process.publisher.js';
 export * from './broker/rmq-rpc.js';
 export * from './broker/rmq-jobs.js';
 export * from './broker/kafka-events.js';

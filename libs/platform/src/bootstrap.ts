@@ -28,6 +28,7 @@ import { DiscoveryClient, discoveryClientOptionsFromEnv } from '@shop/discovery-
 import { DataSource } from 'typeorm';
 import { HealthController } from './health.controller.js';
 import { installHttpObservability } from './http-observability.js';
+import { instrumentHttp } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
 import { ProblemDetailsFilter } from './problem.filter.js';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness.js';
@@ -189,6 +190,8 @@ export async function bootstrapService(def: ServiceDefinition, opts: BootOptions
     { logger, abortOnError: false },
   );
   installHttpObservability(app, def.name, logger, def.accessLogLevel ?? 'debug');
+  // Before any route is registered (that happens at init), so every route is measured.
+  instrumentHttp(app.getHttpAdapter().getInstance(), app.get<Registry>(METRICS_REGISTRY));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await def.configureHttp?.(app, env);

@@ -77,6 +77,7 @@ export class RmqJobQueue extends JobQueue {
     await inSpan(this.options.service, `${queue} publish`, { kind: SpanKind.PRODUCER, attributes: jobAttributes('send', physical, envelope) }, (span) =>
       this.send(physical, envelope, { [MessageHeaders.attempt]: 1, ...spanHeaders(span) }),
     );
+    this.metrics.jobsEnqueued.inc({ queue });
     return envelope.id;
   }
 
@@ -166,9 +167,11 @@ export class RmqJobQueue extends JobQueue {
         }, this.options.service),
       );
     } catch (err) {
+      this.metrics.jobsProcessed.inc({ queue: name, outcome: 'failed' });
       await this.settleFailure(ch, queue, msg, envelope, attempt, err, false, name);
       return;
     }
+    this.metrics.jobsProcessed.inc({ queue: name, outcome: 'succeeded' });
     // Outside the try: a job that succeeded but whose ack cannot be sent is not a failed attempt.
     ch.ack(msg);
   }

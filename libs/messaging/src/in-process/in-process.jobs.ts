@@ -35,6 +35,7 @@ export class InProcessJobQueue extends JobQueue {
     const envelope = createEnvelope(queue, job, MessageContextStore.origin());
     const attributes = { 'messaging.system': 'in-process', 'messaging.operation.type': 'send', 'messaging.destination.name': queue, 'messaging.message.id': envelope.id, 'shop.correlation_id': envelope.correlationId };
     await inSpan(this.options.service, `${queue} publish`, { kind: SpanKind.PRODUCER, attributes }, async (span) => this.deliver(queue, envelope, 1, spanHeaders(span)));
+    this.metrics.jobsEnqueued.inc({ queue });
     return envelope.id;
   }
 
@@ -94,7 +95,9 @@ export class InProcessJobQueue extends JobQueue {
           this.logger.debug({ msg: 'job handled', queue, jobId: envelope.id, attempt });
         }, this.options.service),
       );
+      this.metrics.jobsProcessed.inc({ queue, outcome: 'succeeded' });
     } catch (err) {
+      this.metrics.jobsProcessed.inc({ queue, outcome: 'failed' });
       const error = err instanceof Error ? err.message : String(err);
       if (attempt >= this.options.jobMaxAttempts) {
         this.logger.error({ msg: 'job failed for good; dead-lettered', queue, jobId: envelope.id, attempt, err: error });

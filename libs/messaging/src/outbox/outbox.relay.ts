@@ -49,7 +49,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly publisher: EventPublisher,
     private readonly metrics: MessagingMetrics,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-  ) {}
+  ) {
+    metrics.trackOutbox(() => this.lag());
+  }
 
   onApplicationBootstrap(): void {
     this.dataSource.subscribers.push(this);

@@ -14,6 +14,7 @@ import {
 import { SpanKind, endSpan, startSpan, traceHeaders, withSpan } from '@shop/observability';
 import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
 import { MessageContextStore } from '../context.js';
+import { MessagingMetrics, OK, outcomeCode } from '../metrics.js';
 import { MESSAGING_OPTIONS, type MessagingOptions, namespaced } from '../options.js';
 import { RPC_CHANNEL_FACTORY, type RpcChannel, type RpcChannelFactory } from './rpc-channel.js';
 import { RPC_CREDENTIALS, type RpcCredentials } from './rpc-auth.js';
@@ -56,9 +57,25 @@ export class RpcClient implements OnApplicationShutdown {
     @Inject(RPC_CHANNEL_FACTORY) private readonly channelFactory: RpcChannelFactory,
     @Optional() @Inject(RPC_CREDENTIALS) private readonly credentials?: RpcCredentials,
     @Optional() @Inject(SERVICE_AVAILABILITY) private readonly availability?: ServiceAvailability,
+    @Optional() @Inject(MessagingMetrics) private readonly metrics?: MessagingMetrics,
   ) {}
 
+  /** Counted and timed by pattern and outcome code (OK, RPC.TIMEOUT, SERVICE.UNAVAILABLE or the callee's code). */
   async send<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, opts: RpcCallOptions = {}): Promise<RpcResponse<P>> {
+    const started = performance.now();
+    let code = OK;
+    try {
+      return await this.call(pattern, request, opts);
+    } catch (err) {
+      code = outcomeCode(err);
+      throw err;
+    } finally {
+      this.metrics?.rpcClientRequests.inc({ pattern, code });
+      this.metrics?.rpcClientDuration.observe({ pattern }, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async call<P extends RpcPattern>(pattern: P, request: RpcRequest<P>, opts: RpcCallOptions): Promise<RpcResponse<P>> {
     const target = rpcTarget(pattern);
     if (this.availability && !this.availability.isAvailable(target)) {
       throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, `${target} has no live instance`, { pattern, service: target });

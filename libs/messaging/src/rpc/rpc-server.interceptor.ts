@@ -5,9 +5,13 @@ import { SpanKind, contextFromHeaders, endSpan, startSpan, withSpan } from '@sho
 import { Observable, type Subscription, finalize, from, switchMap, tap } from 'rxjs';
 import { MessageContextStore } from '../context.js';
 import { InProcessContext } from '../in-process/in-process.transport.js';
+import { MessagingMetrics, outcomeCode } from '../metrics.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from '../options.js';
 import { ackRpcRequest } from './rpc-ack.js';
 import { RPC_AUTHENTICATOR, type RpcAuthenticator } from './rpc-auth.js';
+
+/** Nest's @MessagePattern metadata key: the pattern a handler answers, the metrics' label. */
+const PATTERN_METADATA = 'microservices:pattern';
 
 /** The headers an RPC request arrived with, on either transport. */
 function requestHeaders(ctx: unknown): Record<string, unknown> | undefined {
@@ -20,7 +24,7 @@ function requestHeaders(ctx: unknown): Record<string, unknown> | undefined {
  * Checks the envelope, verifies the caller's token (the actor a request claims
  * is never trusted), restores the correlation context and the caller's trace
  * context (the handler runs in a server span, child of the caller's), and
- * acks when done.
+ * acks when done. Counts and times every request by pattern and outcome code.
  */
 @Injectable()
 export class RpcServerInterceptor implements NestInterceptor {
@@ -29,15 +33,25 @@ export class RpcServerInterceptor implements NestInterceptor {
   constructor(
     @Optional() @Inject(RPC_AUTHENTICATOR) private readonly authenticator?: RpcAuthenticator,
     @Optional() @Inject(MESSAGING_OPTIONS) private readonly options?: MessagingOptions,
+    @Optional() @Inject(MessagingMetrics) private readonly metrics?: MessagingMetrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const started = performance.now();
+    const patterns = Reflect.getMetadata(PATTERN_METADATA, context.getHandler()) as unknown[] | undefined;
+    const pattern = typeof patterns?.[0] === 'string' ? patterns[0] : 'unknown';
+    const observe = (err?: unknown) => {
+      if (!this.metrics) return;
+      this.metrics.rpcServerRequests.inc({ pattern, code: outcomeCode(err) });
+      this.metrics.rpcServerDuration.observe({ pattern }, (performance.now() - started) / 1000);
+    };
     const rpc = context.switchToRpc();
     const data = rpc.getData<unknown>();
     if (!isEnvelope(data)) {
-      throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'RPC request is not a message envelope');
+      const err = new DomainError(ErrorCodes.VALIDATION_FAILED, 'RPC request is not a message envelope');
+      observe(err);
+      throw err;
     }
-    const started = performance.now();
     const parent = contextFromHeaders(requestHeaders(rpc.getContext()));
     const span = startSpan(this.options?.service ?? 'rpc', `${data.type} process`, {
       kind: SpanKind.SERVER,
@@ -53,7 +67,10 @@ export class RpcServerInterceptor implements NestInterceptor {
             withSpan(span, () => MessageContextStore.forRequest<Subscription>(data, verified, () => next.handle().subscribe(subscriber), this.options?.service), parent),
           ),
       ),
-      tap({ error: (err: unknown) => (failure = err) }),
+      tap({ complete: () => observe(), error: (err: unknown) => {
+        failure = err;
+        observe(err);
+      } }),
       finalize(() => {
         ackRpcRequest(context);
         endSpan(span, failure);

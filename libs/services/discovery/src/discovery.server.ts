@@ -38,23 +38,24 @@ export class DiscoveryServer implements OnApplicationBootstrap, OnModuleDestroy 
   private healthTimer?: NodeJS.Timeout;
   private pushTimer?: NodeJS.Timeout;
   private pushPending?: NodeJS.Timeout;
-  private readonly evictions: Counter<'service'>;
+  private readonly evictions: Counter<'registered_service'>;
 
   constructor(
     private readonly live: LiveConfig,
     @Inject(METRICS_REGISTRY) metrics: Registry,
     @Inject(APP_ENV) private readonly env: NodeJS.ProcessEnv,
   ) {
-    this.evictions = new Counter({ name: 'shop_discovery_evictions_total', help: 'Instances evicted after missing heartbeats for the TTL.', labelNames: ['service'], registers: [metrics] });
+    this.evictions = new Counter({ name: 'shop_discovery_evictions_total', help: 'Instances evicted after missing heartbeats for the TTL.', labelNames: ['registered_service'], registers: [metrics] });
     const registry = this.registry;
     new Gauge({
       name: 'shop_discovery_instances',
       help: 'Registered instances by service and status.',
-      labelNames: ['service', 'status'],
+      // Not "service": every series of this app already carries service="discovery" (the registry's default label).
+      labelNames: ['registered_service', 'status'],
       registers: [metrics],
       collect() {
         this.reset();
-        for (const i of registry.list()) this.inc({ service: i.service, status: i.status });
+        for (const i of registry.list()) this.inc({ registered_service: i.service, status: i.status });
       },
     });
     this.registry.onChange((change, instance) => this.onRegistryChange(change, instance));
@@ -115,7 +116,7 @@ export class DiscoveryServer implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   sweep(): void {
-    for (const i of this.registry.evictExpired(this.ttlMs())) this.evictions.inc({ service: i.service });
+    for (const i of this.registry.evictExpired(this.ttlMs())) this.evictions.inc({ registered_service: i.service });
   }
 
   /** Polls every instance's health URL; a failure (error status, error, timeout) marks it DOWN, a success UP again. */

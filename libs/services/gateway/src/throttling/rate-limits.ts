@@ -1,7 +1,9 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { envInt } from '@shop/contracts';
 import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Actor } from '@shop/contracts';
+import { METRICS_REGISTRY, counterIn } from '@shop/messaging';
+import type { Registry } from 'prom-client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
@@ -74,7 +76,13 @@ export function rateLimitsFromEnv(source: NodeJS.ProcessEnv | (() => NodeJS.Proc
 /** Answers 429 problem+json with Retry-After (seconds) when a limit is hit. */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  @Optional() @Inject(METRICS_REGISTRY) private readonly registry?: Registry;
+
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    // The user service counts the other login outcomes; these never reach it.
+    if (this.registry && Reflect.getMetadata(LOGIN_LIMITED, context.getHandler()) === true) {
+      counterIn(this.registry, 'shop_logins_total', 'Login attempts by outcome (success, invalid_credentials, disabled, rate_limited).', ['outcome']).inc({ outcome: 'rate_limited' });
+    }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     void reply.header('retry-after', String(Math.max(1, Math.ceil(detail.timeToBlockExpire))));
     throw new ThrottlerException('too many requests: slow down and retry later');

@@ -1,6 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { type ListMailbox, type MailboxMessageView, type NotificationJob, type Page, newId } from '@shop/contracts';
 import { isDuplicateKeyError } from '@shop/database';
+import { METRICS_REGISTRY, counterIn } from '@shop/messaging';
+import type { Counter, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { SmtpMailer } from '../delivery/smtp.mailer.js';
 import { renderMail } from '../templates/templates.js';
@@ -31,10 +33,15 @@ export type DeliveryOutcome = 'delivered' | 'duplicate';
 export class MailboxService {
   private readonly logger = new Logger(MailboxService.name);
 
+  private readonly sent?: Counter<'template' | 'channel'>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly mailer: SmtpMailer,
-  ) {}
+    @Optional() @Inject(METRICS_REGISTRY) registry?: Registry,
+  ) {
+    this.sent = registry && counterIn(registry, 'shop_notifications_sent_total', 'Notifications delivered, by template and channel (mailbox, smtp).', ['template', 'channel']);
+  }
 
   async deliver(job: NotificationJob, jobId: string): Promise<DeliveryOutcome> {
     if (!isDeliverableAddress(job.to)) throw new Error('the recipient is no e-mail address');
@@ -62,6 +69,7 @@ export class MailboxService {
       if (isDuplicateKeyError(err)) return 'duplicate';
       throw err;
     }
+    this.sent?.inc({ template: job.template, channel: row.channel });
     this.logger.log({ msg: 'notification delivered', template: job.template, channel: row.channel, key: job.key, jobId });
     return 'delivered';
   }

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AUTH_OPTIONS, type AuthOptions } from '@shop/auth';
 import { DomainError, ErrorCodes, type Login, type Register, type ServiceCredentials, type ServiceToken, type TokenPair, type UserView, newId } from '@shop/contracts';
 import { isDuplicateKeyError } from '@shop/database';
-import { OutboxService } from '@shop/messaging';
+import { METRICS_REGISTRY, OutboxService, counterIn } from '@shop/messaging';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Counter, Registry } from 'prom-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { User } from '../accounts/user.entity.js';
 import { normalizeEmail, rolesOf, toUserView } from '../accounts/user.view.js';
@@ -24,7 +25,13 @@ export class AuthService {
     private readonly outbox: OutboxService,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
     @Inject(SERVICE_SECRETS) private readonly serviceSecrets: Map<string, string>,
-  ) {}
+    @Optional() @Inject(METRICS_REGISTRY) registry?: Registry,
+  ) {
+    // rate_limited is counted by the gateway, which refuses those logins before they get here.
+    this.logins = registry && counterIn(registry, 'shop_logins_total', 'Login attempts by outcome (success, invalid_credentials, disabled, rate_limited).', ['outcome']);
+  }
+
+  private readonly logins?: Counter<'outcome'>;
 
   /** New accounts are customers; roles come only from an admin. */
   async register(cmd: Register, roles: User['roles'] = 'CUSTOMER'): Promise<UserView> {
@@ -63,9 +70,17 @@ export class AuthService {
     const user = email ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
     // Verified even when the account is unknown, so timing does not tell which e-mails exist.
     const ok = await this.hasher.verify(user?.passwordHash, typeof cmd.password === 'string' ? cmd.password : '');
-    if (!user || !ok) throw new DomainError(ErrorCodes.AUTH_INVALID_CREDENTIALS, 'e-mail or password is wrong');
-    if (user.status !== 'ACTIVE') throw new DomainError(ErrorCodes.AUTH_ACCOUNT_DISABLED, 'this account is disabled');
-    return this.dataSource.transaction((manager) => this.tokenPair(manager, user));
+    if (!user || !ok) {
+      this.logins?.inc({ outcome: 'invalid_credentials' });
+      throw new DomainError(ErrorCodes.AUTH_INVALID_CREDENTIALS, 'e-mail or password is wrong');
+    }
+    if (user.status !== 'ACTIVE') {
+      this.logins?.inc({ outcome: 'disabled' });
+      throw new DomainError(ErrorCodes.AUTH_ACCOUNT_DISABLED, 'this account is disabled');
+    }
+    const pair = await this.dataSource.transaction((manager) => this.tokenPair(manager, user));
+    this.logins?.inc({ outcome: 'success' });
+    return pair;
   }
 
   async refresh(presented: string): Promise<TokenPair> {
