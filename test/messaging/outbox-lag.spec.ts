@@ -1,7 +1,7 @@
 import { createEnvelope } from '@shop/contracts';
 import { createDataSource, databaseOptionsFromEnv } from '@shop/database';
 import {
-  CreateMessagingTables1764000000000,
+  MESSAGING_MIGRATIONS,
   InboxEntry,
   InProcessBroker,
   InProcessEventPublisher,
@@ -24,7 +24,7 @@ describe('outbox lag metrics', () => {
   let relay: OutboxRelay;
 
   beforeEach(async () => {
-    ds = createDataSource(databaseOptionsFromEnv('user', { DB_DRIVER: 'sqlite', DB_SQLITE_DIR: ':memory:' }), { entities: [OutboxMessage, InboxEntry], migrations: [CreateMessagingTables1764000000000] });
+    ds = createDataSource(databaseOptionsFromEnv('user', { DB_DRIVER: 'sqlite', DB_SQLITE_DIR: ':memory:' }), { entities: [OutboxMessage, InboxEntry], migrations: [...MESSAGING_MIGRATIONS] });
     await ds.initialize();
     await ds.runMigrations();
     registry = new Registry();
