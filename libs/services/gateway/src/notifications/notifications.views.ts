@@ -59,6 +59,7 @@ export class DeadLetterViewDto implements DeadLetterView {
   jobId!: string;
 
   @ApiProperty({
+    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
     description: 'The job as it was queued (for `notifications`: template, to, data, key); the raw text when it was no JSON.',
     example: { template: 'order-confirmed', to: 'ada@example.com', key: `${UUID}:order-confirmed`, data: { orderId: UUID } },
   })
