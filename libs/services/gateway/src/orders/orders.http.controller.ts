@@ -20,12 +20,11 @@ const DELIVER_TEXT =
 const PAY_TEXT = [
   'Pays a CONFIRMED order with a token of the payment provider; answers the PAID order. Paying an order that is paid already answers it again (nothing is charged twice); one payment runs at a time per order (PAYMENT.IN_PROGRESS).',
   'The simulated provider (the only one so far) takes these test tokens: `tok_visa` and `tok_mastercard` succeed; `tok_chargeDeclined` is declined (PAYMENT.DECLINED, 402); `tok_timeout` never answers, and the charge times out after PAYMENT_TIMEOUT_MS (PAYMENT.TIMEOUT, 504). Any other token is refused (VALIDATION_FAILED).',
-  'After a declined or timed-out payment the order stays CONFIRMED and may be paid again until its payment window closes (`paymentDueAt`; the configuration key `order.payment-window-ms`, default 15 minutes). Then the order is CANCELLED and its stock released; paying it answers ORDER.PAYMENT_WINDOW_CLOSED (a charge that succeeded while the window closed is refunded).',
+  'After a declined or timed-out payment the order stays CONFIRMED and may be paid again until its payment window closes (`paymentDueAt`; the configuration key `order.payment-window-ms`, default 15 minutes). Then the order is CANCELLED and its stock released. Paying after the window closed answers ORDER.PAYMENT_WINDOW_CLOSED (a charge that succeeded while the window closed is refunded), and ORDER.TRANSITION_FORBIDDEN once the order is CANCELLED.',
 ].join('\n\n');
 
 @Controller('api/v1/orders')
 @ApiTags('orders')
-@ApiProblems(ErrorCodes.ORDER_NOT_FOUND)
 export class OrdersHttpController {
   constructor(private readonly rpc: RpcClient) {}
 
@@ -62,6 +61,7 @@ export class OrdersHttpController {
   @Roles('CUSTOMER', 'SELLER', 'ADMIN')
   @ApiEndpoint('One order', OrderViewDto, 'Its customer, the sellers with lines in it (who see their lines only, and no payments) and admins may read it; anyone else gets ORDER.NOT_FOUND.')
   @ApiUuidParam('id', 'The order.')
+  @ApiProblems(ErrorCodes.ORDER_NOT_FOUND)
   get(@Param('id', ParseUUIDPipe) orderId: string) {
     return this.rpc.send('order.get', { orderId });
   }
@@ -70,6 +70,7 @@ export class OrdersHttpController {
   @Roles('CUSTOMER', 'SELLER', 'ADMIN')
   @ApiEndpoint('An order\'s history, oldest first', [OrderHistoryEntryDto], 'Every step with who took it and why. Visible to whom the order is (see `GET /api/v1/orders/{id}`).')
   @ApiUuidParam('id', 'The order.')
+  @ApiProblems(ErrorCodes.ORDER_NOT_FOUND)
   history(@Param('id', ParseUUIDPipe) orderId: string) {
     return this.rpc.send('order.history', { orderId });
   }
@@ -79,7 +80,7 @@ export class OrdersHttpController {
   @HttpCode(HttpStatus.OK)
   @ApiEndpoint('Pay an order', OrderViewDto, PAY_TEXT)
   @ApiUuidParam('id', 'The order.')
-  @ApiProblems(ErrorCodes.PAYMENT_DECLINED, ErrorCodes.PAYMENT_TIMEOUT, ErrorCodes.PAYMENT_IN_PROGRESS, ErrorCodes.ORDER_PAYMENT_WINDOW_CLOSED, ErrorCodes.ORDER_TRANSITION_FORBIDDEN)
+  @ApiProblems(ErrorCodes.ORDER_NOT_FOUND, ErrorCodes.PAYMENT_DECLINED, ErrorCodes.PAYMENT_TIMEOUT, ErrorCodes.PAYMENT_IN_PROGRESS, ErrorCodes.ORDER_PAYMENT_WINDOW_CLOSED, ErrorCodes.ORDER_TRANSITION_FORBIDDEN)
   pay(@Param('id', ParseUUIDPipe) orderId: string, @Body() body: PayBody) {
     return this.rpc.send('order.pay', { orderId, paymentToken: body.paymentToken });
   }
@@ -89,7 +90,7 @@ export class OrdersHttpController {
   @HttpCode(HttpStatus.OK)
   @ApiEndpoint('Cancel an order', OrderViewDto, `${CANCEL_TEXT}\n\n${LIFECYCLE_TEXT}`)
   @ApiUuidParam('id', 'The order.')
-  @ApiProblems(ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.CONFLICT)
+  @ApiProblems(ErrorCodes.ORDER_NOT_FOUND, ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.CONFLICT)
   cancel(@Param('id', ParseUUIDPipe) orderId: string, @Body() body: CancelBody) {
     return this.rpc.send('order.cancel', { orderId, ...(body.reason ? { reason: body.reason } : {}) });
   }
@@ -99,7 +100,7 @@ export class OrdersHttpController {
   @HttpCode(HttpStatus.OK)
   @ApiEndpoint('Ship an order\'s lines', OrderViewDto, SHIP_TEXT)
   @ApiUuidParam('id', 'The order.')
-  @ApiProblems(ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.CONFLICT)
+  @ApiProblems(ErrorCodes.ORDER_NOT_FOUND, ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.CONFLICT)
   ship(@Param('id', ParseUUIDPipe) orderId: string, @Body() body: ShipBody) {
     return this.rpc.send('order.ship', { orderId, carrier: body.carrier, trackingNumber: body.trackingNumber });
   }
@@ -109,7 +110,7 @@ export class OrdersHttpController {
   @HttpCode(HttpStatus.OK)
   @ApiEndpoint('Confirm delivery of an order\'s lines', OrderViewDto, DELIVER_TEXT)
   @ApiUuidParam('id', 'The order.')
-  @ApiProblems(ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.CONFLICT)
+  @ApiProblems(ErrorCodes.ORDER_NOT_FOUND, ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.CONFLICT)
   deliver(@Param('id', ParseUUIDPipe) orderId: string) {
     return this.rpc.send('order.deliver', { orderId });
   }
