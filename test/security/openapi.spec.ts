@@ -87,11 +87,13 @@ describe('the gateway OpenAPI document', () => {
   });
 
   it('states at the top of each route the access the guard enforces, as the route matrix lists it', () => {
-    const stated = Object.fromEntries(operations(document).map(({ route, operation }) => [route, (operation as unknown as Record<string, unknown>)['x-access']]));
+    // Roles compare as sets: their order in @Roles() means nothing.
+    const roleSet = (access: unknown) => (Array.isArray(access) ? [...(access as string[])].sort() : access);
+    const stated = Object.fromEntries(operations(document).map(({ route, operation }) => [route, roleSet((operation as unknown as Record<string, unknown>)['x-access'])]));
     const expected = Object.fromEntries(
       Object.entries(ROUTE_MATRIX)
         .filter(([route]) => !(route in UNDOCUMENTED_ROUTES))
-        .map(([route, access]) => [route, access === 'public' ? 'public' : access.length === 3 ? expect.toBeOneOf(['signed-in', access]) : access]),
+        .map(([route, access]) => [route, access === 'public' ? 'public' : access.length === 3 ? expect.toBeOneOf(['signed-in', roleSet(access)]) : roleSet(access)]),
     );
     expect(stated).toEqual(expected);
     for (const { route, operation } of operations(document)) {
@@ -130,6 +132,22 @@ describe('the gateway OpenAPI document', () => {
     expect(codesOf('GET /api/v1/products/:id')).toEqual(expect.arrayContaining([ErrorCodes.PRODUCT_NOT_FOUND, ErrorCodes.SERVICE_UNAVAILABLE, ErrorCodes.RPC_TIMEOUT]));
     expect(codesOf('POST /api/v1/auth/login')).toEqual(expect.arrayContaining([ErrorCodes.AUTH_INVALID_CREDENTIALS, ErrorCodes.VALIDATION_FAILED, ErrorCodes.RATE_LIMITED]));
     expect(codesOf('GET /api/v1/admin/services')).not.toContain(ErrorCodes.RPC_TIMEOUT); // answered from the gateway's own registry copy
+  });
+
+  it('documents the idempotent checkout (required Idempotency-Key, its codes, Location and Idempotent-Replayed) and the payment provider\'s test tokens', () => {
+    const op = (route: string) => operations(document).find((o) => o.route === route)!.operation;
+    const codesOf = (route: string) => Object.values(op(route).responses).flatMap((r) => Object.keys((r as ResponseObject).content?.['application/problem+json']?.examples ?? {}));
+    const checkout = op('POST /api/v1/orders');
+    expect(checkout.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]));
+    expect(codesOf('POST /api/v1/orders')).toEqual(expect.arrayContaining([ErrorCodes.IDEMPOTENCY_KEY_REQUIRED, ErrorCodes.IDEMPOTENCY_IN_PROGRESS, ErrorCodes.IDEMPOTENCY_KEY_REUSED, ErrorCodes.ORDER_CART_EMPTY, ErrorCodes.PRODUCT_UNAVAILABLE]));
+    expect(Object.keys((checkout.responses['201'] as ResponseObject).headers ?? {})).toEqual(expect.arrayContaining(['Location', 'Idempotent-Replayed']));
+    expect((checkout.responses['201'] as ResponseObject).headers!['Location']).toMatchObject({ required: true });
+    const pay = op('POST /api/v1/orders/:id/payment');
+    for (const token of ['tok_visa', 'tok_mastercard', 'tok_chargeDeclined', 'tok_timeout', 'PAYMENT_TIMEOUT_MS', 'order.payment-window-ms']) expect(pay.description, token).toContain(token);
+    expect(Object.keys(pay.responses)).toEqual(expect.arrayContaining(['402', '504']));
+    expect(codesOf('POST /api/v1/orders/:id/payment')).toEqual(expect.arrayContaining([ErrorCodes.PAYMENT_DECLINED, ErrorCodes.PAYMENT_TIMEOUT, ErrorCodes.PAYMENT_IN_PROGRESS, ErrorCodes.ORDER_PAYMENT_WINDOW_CLOSED, ErrorCodes.ORDER_TRANSITION_FORBIDDEN, ErrorCodes.ORDER_NOT_FOUND]));
+    expect(codesOf('GET /api/v1/orders')).not.toContain(ErrorCodes.ORDER_NOT_FOUND);
+    expect(codesOf('POST /api/v1/admin/notifications/dead-letters/:id/replay')).toContain(ErrorCodes.NOTIFICATION_NOT_FOUND);
   });
 
   it('takes its success statuses from @HttpCode: login answers 200, register 201', () => {

@@ -1,5 +1,5 @@
 import { HttpStatus, type Type, applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiHeader, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { ApiExtraModels, ApiHeader, ApiOperation, ApiParam, type HeaderObject } from '@nestjs/swagger';
 import { type ErrorCode, ErrorCodes } from '@shop/contracts';
 
 /**
@@ -12,7 +12,7 @@ import { type ErrorCode, ErrorCodes } from '@shop/contracts';
  *     @Post()
  *     @ApiEndpoint('Place an order from the cart', OrderViewDto)
  *     @ApiIdempotencyKey()
- *     @ApiProblems(ErrorCodes.ORDER_CART_EMPTY, ErrorCodes.STOCK_INSUFFICIENT)
+ *     @ApiProblems(ErrorCodes.ORDER_CART_EMPTY, ErrorCodes.PRODUCT_UNAVAILABLE)
  *     create(@Body() body: CreateOrderBody) { ... }
  *
  *     @Get(':id')
@@ -44,6 +44,8 @@ export interface ApiAnswer {
   type?: Type<unknown>;
   isArray?: boolean;
   description?: string;
+  /** Response headers of the success answer besides X-Correlation-Id (e.g. `Location`). */
+  headers?: Record<string, HeaderObject>;
 }
 
 /** The summary and successful answer of a route (its status comes from @HttpCode). */
@@ -69,22 +71,39 @@ export function ApiProblems(...codes: ErrorCode[]): ClassDecorator & MethodDecor
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
+export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
+
 /**
  * A REQUIRED `Idempotency-Key` request header: the same key and body replay
  * the first answer, the same key with another body is refused. `codes` are
- * what the route answers for a missing or misused key (default:
- * VALIDATION_FAILED and CONFLICT).
+ * what the route answers for a missing or misused key (default: what the
+ * order service's idempotency store answers: IDEMPOTENCY.KEY_REQUIRED 400,
+ * IDEMPOTENCY.IN_PROGRESS 409, IDEMPOTENCY.KEY_REUSED 422, and
+ * VALIDATION_FAILED for a key that is not 1-255 visible ASCII characters).
  */
 export function ApiIdempotencyKey(...codes: ErrorCode[]): MethodDecorator {
   return applyDecorators(
     ApiHeader({
       name: IDEMPOTENCY_KEY_HEADER,
       required: true,
-      description: 'A key unique to this operation (a UUID is a good choice). Retrying with the same key and body replays the first answer; the same key with another body is refused.',
-      schema: { type: 'string', minLength: 1, maxLength: 128, example: '0192f0c4-6b1e-7cc3-9a57-3f1c2d4e5a6b' },
+      description:
+        'A key unique to this operation (a UUID is a good choice), 1-255 visible ASCII characters, scoped to the caller. Retrying with the same key and body replays the first answer, a refusal included ' +
+        `(a success with \`${IDEMPOTENT_REPLAYED_HEADER}: true\`); the same key with another body is refused (IDEMPOTENCY.KEY_REUSED); while the first request runs, a retry is refused (IDEMPOTENCY.IN_PROGRESS) and may be sent again later.`,
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$', example: '0192f0c4-6b1e-7cc3-9a57-3f1c2d4e5a6b' },
     }),
-    ApiProblems(...(codes.length ? codes : [ErrorCodes.VALIDATION_FAILED, ErrorCodes.CONFLICT])),
+    ApiProblems(...(codes.length ? codes : [ErrorCodes.IDEMPOTENCY_KEY_REQUIRED, ErrorCodes.IDEMPOTENCY_IN_PROGRESS, ErrorCodes.IDEMPOTENCY_KEY_REUSED, ErrorCodes.VALIDATION_FAILED])),
   );
+}
+
+/** The response headers of an idempotent creation: where the resource is, and whether the answer is a replay. */
+export function idempotentCreationHeaders(locationExample: string): Record<string, HeaderObject> {
+  return {
+    Location: { description: 'The path of the created resource.', required: true, schema: { type: 'string', example: locationExample } },
+    [IDEMPOTENT_REPLAYED_HEADER]: {
+      description: `\`true\` when this answer replays the first answer to the same \`${IDEMPOTENCY_KEY_HEADER}\` and body (nothing was created again); absent otherwise.`,
+      schema: { type: 'string', enum: ['true'] },
+    },
+  };
 }
 
 /** A path parameter that must be a UUID (the route uses ParseUUIDPipe). */

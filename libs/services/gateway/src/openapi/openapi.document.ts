@@ -57,7 +57,7 @@ function accessText(access: GatewayRoute['access']): string {
   return `**Access:** signed-in users with the role ${access.roles.join(' or ')} (bearer access token).`;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 /** One example answer per code, in components.examples (operations refer to them). */
 function problemExample(code: ErrorCode): ProblemDetails {
@@ -138,7 +138,7 @@ function describeOperations(document: OpenAPIObject, routes: GatewayRoute[]): Se
       const schema = answer.type ? (answer.isArray ? { type: 'array' as const, items: { $ref: getSchemaPath(answer.type) } } : { $ref: getSchemaPath(answer.type) }) : undefined;
       responses[String(route.successStatus)] = {
         description: answer.description ?? 'Success.',
-        headers: { 'X-Correlation-Id': { $ref: '#/components/headers/CorrelationId' } },
+        headers: { 'X-Correlation-Id': { $ref: '#/components/headers/CorrelationId' }, ...answer.headers },
         ...(schema ? { content: { 'application/json': { schema } } } : {}),
       };
     }
