@@ -12,7 +12,7 @@
  */
 import 'reflect-metadata';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -46,6 +46,7 @@ const P = {
 };
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const; // libs/services/user/src/credentials/password-hasher.ts
 const startedAt = new Date();
+const loadAtStart = loadavg()[0]!;
 const log = (s: string) => console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,7 +55,7 @@ const hardDeadline = setTimeout(
     console.error('bench: did not finish within its deadline');
     void cluster?.stop().finally(() => process.exit(1));
   },
-  (quick ? 6 : 25) * 60_000,
+  (quick ? 8 : 30) * 60_000,
 );
 hardDeadline.unref();
 
@@ -158,7 +159,7 @@ try {
   for (;;) {
     total = (await expectOk('GET', `${api}/products?pageSize=1`)).total;
     if (args.url || total >= P.products) break;
-    if (Date.now() - seedT0 > 400_000) throw new Error(`only ${total} of ${P.products} products seeded`);
+    if (Date.now() - seedT0 > 600_000) throw new Error(`only ${total} of ${P.products} products seeded`);
     await sleep(500);
   }
   log(`${total} products in the catalog (seed waited ${((Date.now() - seedT0) / 1000).toFixed(0)} s)`);
@@ -300,6 +301,7 @@ try {
       if (spec.flow) return rate ? openLoop(spec.flow, rate, seconds, spec.connections * 4) : closedLoop(spec.flow, spec.connections, seconds, mode);
       return cannon({ url, connections: spec.connections, seconds, ...(rate ? { rate } : {}), steps: spec.steps!, mode });
     };
+    const loadBefore = loadavg()[0]!;
     const warm = await runOnce('warm-up', P.warmS);
     const max = await measure(procs, () => runOnce('max', P.maxS));
     const rates: Measured[] = [];
@@ -322,6 +324,7 @@ try {
       eventLoopP99MsHalf: half.eventLoopP99Ms,
       rssStartMb: rssStart,
       rssEndMb: rssEnd,
+      loadAverage: [loadBefore, loadavg()[0]!],
     };
     log(`  max ${max.run.perSecond.toFixed(1)} ${r.unit} (errors ${max.run.errors}); at ${half.run.targetRate!.toFixed(1)}/s: p50 ${half.run.latencyMs.p50} p99 ${half.run.latencyMs.p99} ms (errors ${half.run.errors})`);
     const errors = [warm, max.run, ...rates.map((m) => m.run)].reduce((n, x) => n + x.errors, 0);
@@ -455,7 +458,7 @@ try {
     startedAt: startedAt.toISOString(),
     durationS: (Date.now() - startedAt.getTime()) / 1000,
     commit,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version, loadAverageAtStart: loadAtStart },
     target: args.url ? `running cluster at ${args.url}` : 'cluster mode spawned by the bench (dist/ apps, MariaDB, RabbitMQ, Kafka)',
     parameters: { ...P, productsInCatalog: total },
     baselines: { bareMaxPerSecond: scenarios[0]!.max!.perSecond, argon2: { sequentialMs: argonSequentialMs, perSecond: argonRun.perSecond, inFlight: P.loginConnections }, handlers },

@@ -94,7 +94,8 @@ export async function startCluster(opts: { products: number; log: (s: string) =>
     for (const app of APPS) {
       processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }));
     }
-    for (const app of APPS) await waitForHttp(`http://127.0.0.1:${port[app]}/health/ready`, { timeoutMs: 120_000 });
+    // The gateway is ready once discovery sees every service healthy: the product service may be busy seeding for minutes.
+    for (const app of APPS) await waitForHttp(`http://127.0.0.1:${port[app]}/health/ready`, { timeoutMs: 600_000 });
   } catch (err) {
     for (const [app, p] of processes) opts.log(`--- ${app} ---\n${p.output().slice(-2_000)}`);
     await stop();

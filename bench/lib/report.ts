@@ -20,6 +20,8 @@ export interface ScenarioResult {
   eventLoopP99MsHalf?: Record<string, number>;
   rssStartMb?: Record<string, number>;
   rssEndMb?: Record<string, number>;
+  /** The machine's 1-minute load average when the scenario started and ended (other work on a shared machine shows here). */
+  loadAverage?: [number, number];
 }
 
 export interface BenchReport {
@@ -27,7 +29,7 @@ export interface BenchReport {
   startedAt: string;
   durationS: number;
   commit: string;
-  machine: { cpus: number; cpuModel: string; node: string };
+  machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number };
   target: string;
   parameters: Record<string, unknown>;
   baselines: {
@@ -94,17 +96,17 @@ export function renderMarkdown(r: BenchReport, svgFile: string): string {
   const bare = r.baselines.bareMaxPerSecond;
   const out: string[] = [];
   out.push(`# Bench report (${r.mode})`, '');
-  out.push(`${r.startedAt}, commit ${r.commit}, ${r.machine.cpus} CPU(s) ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.durationS.toFixed(0)} s in all.`);
+  out.push(`${r.startedAt}, commit ${r.commit}, ${r.machine.cpus} CPU(s) ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.durationS.toFixed(0)} s in all. Load average (1 min) at start: ${f(r.machine.loadAverageAtStart)}; per scenario in the last column of the summary (the machine is shared: read the figures with it).`);
   out.push(`Target: ${r.target}. Catalog ${String(r.parameters['productsInCatalog'])} products, ${String(r.parameters['customers'])} customers (tokens obtained before measuring), ${String(r.parameters['pool'])} products with a large stock for carts and orders.`);
   out.push(`Each scenario: a ${String(r.parameters['warmS'])} s warm-up, a ${String(r.parameters['maxS'])} s fixed-concurrency run (the maximum), then ${String(r.parameters['rateS'])} s fixed-rate runs at ${(r.parameters['fractions'] as number[]).map((x) => `${x * 100}%`).join(', ')} of it (autocannon paces them and corrects for coordinated omission; checkout's are open-loop).`, '');
   out.push('## Summary', '');
   out.push(
     table(
-      ['scenario', 'max', 'ratio to bare', 'conc.', 'rate run (50%)', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors (all runs)'],
+      ['scenario', 'max', 'ratio to bare', 'conc.', 'rate run (50%)', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'errors (all runs)', 'load avg'],
       r.scenarios.map((s) => {
-        if (!s.available || !s.max || !s.half) return [s.name, `**${s.note ?? 'not available'}**`, '', '', '', '', '', '', '', ''];
+        if (!s.available || !s.max || !s.half) return [s.name, `**${s.note ?? 'not available'}**`, '', '', '', '', '', '', '', '', ''];
         const errors = [s.warmUp, s.max, ...(s.rates ?? [])].reduce((n, x) => n + (x?.errors ?? 0), 0);
-        return [s.name, `${f(s.max.perSecond)} ${s.unit}`, (s.max.perSecond / bare).toFixed(s.name === 'checkout' ? 4 : 3), String(s.max.concurrency), `${f(s.half.perSecond)} of ${f(s.half.targetRate)}/s`, ms(s.half.latencyMs.p50), ms(s.half.latencyMs.p90), ms(s.half.latencyMs.p99), ms(s.half.latencyMs.max), String(errors)];
+        return [s.name, `${f(s.max.perSecond)} ${s.unit}`, (s.max.perSecond / bare).toFixed(s.name === 'checkout' ? 4 : 3), String(s.max.concurrency), `${f(s.half.perSecond)} of ${f(s.half.targetRate)}/s`, ms(s.half.latencyMs.p50), ms(s.half.latencyMs.p90), ms(s.half.latencyMs.p99), ms(s.half.latencyMs.max), String(errors), s.loadAverage ? `${f(s.loadAverage[0])} -> ${f(s.loadAverage[1])}` : ''];
       }),
     ),
   );
