@@ -28,7 +28,9 @@ import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';
 import { type Watched, cpuSnapshot, infraProcesses, rssMb } from './lib/procstat.js';
 import { type BenchReport, type ScenarioResult, renderMarkdown, renderSvg } from './lib/report.js';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, url: { type: 'string' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, url: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
+/** --only a,b: run only these scenarios (the bare baseline always runs: every ratio divides by it). */
+const only = args.only ? new Set(['bare', ...args.only.split(',')]) : undefined;
 const quick = args.quick!;
 const P = {
   products: quick ? 1_000 : 10_000,
@@ -58,6 +60,15 @@ const hardDeadline = setTimeout(
   (quick ? 8 : 30) * 60_000,
 );
 hardDeadline.unref();
+
+// The code measured: the commit at start (edits made while the bench runs are not in the apps it started).
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  if (execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench'], { cwd: root, encoding: 'utf8' }).trim()) commit += '+dirty';
+} catch {
+  // not a git checkout
+}
 
 let cluster: Cluster | undefined;
 const problems: string[] = [];
@@ -290,7 +301,9 @@ try {
     extra?: Watched[];
     unit?: string;
   }
-  async function scenario(spec: Spec): Promise<ScenarioResult> {
+  const addScenario = (r: ScenarioResult | undefined) => void (r && scenarios.push(r));
+  async function scenario(spec: Spec): Promise<ScenarioResult | undefined> {
+    if (only && !only.has(spec.name)) return undefined;
     log(`scenario ${spec.name}: ${spec.title}`);
     const procs = [...watched, ...(spec.extra ?? [])];
     const rssStart: Record<string, number> = {};
@@ -339,7 +352,7 @@ try {
   const bare = spawnNode(resolve(root, 'bench/lib/bare-server.ts'), { BARE_PORT: String(barePort) });
   try {
     await bare.waitForOutput(/listening/, 60_000);
-    scenarios.push(await scenario({ name: 'bare', title: 'baseline: bare NestJS-on-Fastify route, small JSON', url: `http://127.0.0.1:${barePort}`, steps: [() => ({ method: 'GET', path: '/bare' })], connections: P.connections, extra: [{ name: 'bare server', pid: bare.pid }] }));
+    addScenario(await scenario({ name: 'bare', title: 'baseline: bare NestJS-on-Fastify route, small JSON', url: `http://127.0.0.1:${barePort}`, steps: [() => ({ method: 'GET', path: '/bare' })], connections: P.connections, extra: [{ name: 'bare server', pid: bare.pid }] }));
   } finally {
     await bare.stop('SIGTERM');
   }
@@ -398,10 +411,10 @@ try {
   }
 
   // ---- the scenarios through the gateway ------------------------------------------------------
-  scenarios.push(await scenario({ name: 'catalog-list', title: 'GET /products?pageSize=20&categoryId=<top>&sort=price_asc&page=1..5', steps: [listReq], connections: P.connections }));
-  scenarios.push(await scenario({ name: 'product-by-id', title: 'GET /products/:id (over the first 2,000 ids)', steps: [getReq], connections: P.connections }));
+  addScenario(await scenario({ name: 'catalog-list', title: 'GET /products?pageSize=20&categoryId=<top>&sort=price_asc&page=1..5', steps: [listReq], connections: P.connections }));
+  addScenario(await scenario({ name: 'product-by-id', title: 'GET /products/:id (over the first 2,000 ids)', steps: [getReq], connections: P.connections }));
   let loginAt = 0;
-  scenarios.push(
+  addScenario(
     await scenario({
       name: 'login',
       title: `POST /auth/login over ${customers.length} customers`,
@@ -414,10 +427,10 @@ try {
       connections: P.loginConnections,
     }),
   );
-  scenarios.push(await scenario({ name: 'add-to-cart', title: `POST /cart/items, spread over ${customers.length} customers (carts emptied before each run)`, steps: [() => addReq(customerAt())], connections: P.connections, before: clearCarts }));
+  addScenario(await scenario({ name: 'add-to-cart', title: `POST /cart/items, spread over ${customers.length} customers (carts emptied before each run)`, steps: [() => addReq(customerAt())], connections: P.connections, before: clearCarts }));
   if (ordersAvailable) {
-    scenarios.push(await scenario({ name: 'checkout', title: 'add to cart, POST /orders, poll GET /orders/:id until CONFIRMED (latency POST -> CONFIRMED; rate runs open-loop)', flow: checkoutFlow, connections: P.checkoutWorkers, before: clearCarts, unit: 'orders/s' }));
-  } else {
+    addScenario(await scenario({ name: 'checkout', title: 'add to cart, POST /orders, poll GET /orders/:id until CONFIRMED (latency POST -> CONFIRMED; rate runs open-loop)', flow: checkoutFlow, connections: P.checkoutWorkers, before: clearCarts, unit: 'orders/s' }));
+  } else if (!only || only.has('checkout')) {
     scenarios.push({ name: 'checkout', title: 'add to cart, POST /orders, poll until CONFIRMED', available: false, unit: 'orders/s', note: `not available: POST /api/v1/orders answered 404 (the order flow is not in this build)` });
   }
   // Mixed storefront: each connection plays a visitor of 20 requests (11 list, 6 product, 2 add to cart, 1 checkout POST), then the next customer.
@@ -430,7 +443,7 @@ try {
     if (kind === 'add') return addReq(visitor(ctx));
     return ordersAvailable ? orderReq(visitor(ctx)) : { method: 'GET', path: '/api/v1/cart', headers: { authorization: `Bearer ${visitor(ctx).token}` } };
   });
-  scenarios.push(
+  addScenario(
     await scenario({
       name: 'mixed',
       title: `storefront visits of 20 requests: 55% list, 30% product, 10% add to cart, 5% ${ordersAvailable ? 'POST /orders' : 'GET /cart (orders not available)'}`,
@@ -446,13 +459,6 @@ try {
   await cluster.stop();
   cluster = undefined;
 
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    if (execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench'], { cwd: root, encoding: 'utf8' }).trim()) commit += '+dirty';
-  } catch {
-    // not a git checkout
-  }
   const report: BenchReport = {
     mode: quick ? 'quick' : 'full',
     startedAt: startedAt.toISOString(),
