@@ -102,8 +102,8 @@ export class ProductsService {
   }
 
   /**
-   * Search, filters, sort and pages in one query that selects only the
-   * columns a list shows (no entity hydration, no per-row lookups).
+   * Search, filters, sort and pages: a count, then the page's ids, then the
+   * columns a list shows for those ids only (no entity hydration, no per-row lookups).
    */
   async list(actor: Actor | undefined, q: ListProducts): Promise<Page<ProductSummary>> {
     const page = Math.max(1, Math.floor(Number(q.page ?? 1)) || 1);
@@ -133,10 +133,9 @@ export class ProductsService {
     if (q.minPrice !== undefined) qb.andWhere('p.price_amount >= :min', { min: Number(q.minPrice) });
     if (q.maxPrice !== undefined) qb.andWhere('p.price_amount <= :max', { max: Number(q.maxPrice) });
     if (q.sellerId) qb.andWhere('p.seller_id = :seller', { seller: q.sellerId });
-    // Stock is joined for the count only when it filters on it; the page always shows it.
+    // Stock is joined for the count and the page's ids only when it filters on them; the page always shows it.
     if (q.inStock) qb.leftJoin('stock', 's', 's.product_id = p.id').andWhere('COALESCE(s.on_hand - s.reserved, 0) > 0');
     const total = await qb.clone().getCount();
-    if (!q.inStock) qb.leftJoin('stock', 's', 's.product_id = p.id');
     const order: Record<string, [string, 'ASC' | 'DESC']> = {
       newest: ['p.created_at', 'DESC'],
       price_asc: ['p.price_amount', 'ASC'],
@@ -144,14 +143,25 @@ export class ProductsService {
       name: ['p.name', 'ASC'],
     };
     const [column, direction] = order[sort]!;
-    const rows: Array<Record<string, unknown>> = await qb
-      .select(['p.id AS id', 'p.slug AS slug', 'p.name AS name', 'p.category_id AS category_id', 'p.price_amount AS price_amount', 'p.price_currency AS price_currency', 'p.images AS images', 'p.status AS status', 'p.seller_id AS seller_id', 'p.created_at AS created_at'])
-      .addSelect('COALESCE(s.on_hand - s.reserved, 0)', 'available')
+    // Deferred join: page through the ids alone, in the order of an index that covers the
+    // filter and the sort (status, category, sort column: see CatalogListIndexes), then read the
+    // shown columns and the stock of this page's rows only, not of every match.
+    const [idsSql, params] = qb
+      .select('p.id', 'id')
       .orderBy(column, direction)
       .addOrderBy('p.id', 'ASC')
       .offset((page - 1) * pageSize)
       .limit(pageSize)
-      .getRawMany();
+      .getQueryAndParameters();
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT p.id AS id, p.slug AS slug, p.name AS name, p.category_id AS category_id, p.price_amount AS price_amount, p.price_currency AS price_currency,
+              p.images AS images, p.status AS status, p.seller_id AS seller_id, p.created_at AS created_at, COALESCE(s.on_hand - s.reserved, 0) AS available
+         FROM (${idsSql}) page_ids
+         JOIN products p ON p.id = page_ids.id
+         LEFT JOIN stock s ON s.product_id = p.id
+        ORDER BY ${column} ${direction}, p.id ASC`,
+      params,
+    );
     return {
       items: rows.map((r) => ({
         id: String(r['id']),
