@@ -11,7 +11,7 @@
  * Exits non-zero on any request error or app crash, never on speed.
  */
 import 'reflect-metadata';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,11 +24,12 @@ import { ProductsService, productService } from '@shop/services/product';
 import { queryDatabase, spawnNode } from '@shop/testing';
 import { type Cluster, freePort, root, startCluster, useRunningCluster } from './lib/cluster.js';
 import { type Flow, type Req, type RunResult, cannon, closedLoop, openLoop, percentile } from './lib/load.js';
+import { summarizeProfile } from './lib/cpuprofile.js';
 import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';
 import { type Watched, cpuSnapshot, infraProcesses, rssMb } from './lib/procstat.js';
 import { type BenchReport, type ScenarioResult, renderMarkdown, renderSvg } from './lib/report.js';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, url: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, url: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean', default: false } } });
 /** --only a,b: run only these scenarios (the bare baseline always runs: every ratio divides by it). */
 const only = args.only ? new Set(['bare', ...args.only.split(',')]) : undefined;
 const quick = args.quick!;
@@ -138,7 +139,10 @@ async function allInOneIdleRss(): Promise<number> {
 try {
   // ---- the cluster and its data ---------------------------------------------------------------
   log(`${quick ? 'quick' : 'full'} run, ${cpus().length} CPU(s), Node ${process.version}`);
-  cluster = args.url ? await useRunningCluster(args.url, log) : await startCluster({ products: P.products, log });
+  const outDir = resolve(args.out ?? join(root, 'bench/results'));
+  const base = join(outDir, `bench-${quick ? 'quick' : 'full'}-${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const profileDir = args.profile ? `${base}-profiles` : undefined;
+  cluster = args.url ? await useRunningCluster(args.url, log) : await startCluster({ products: P.products, log, ...(profileDir ? { profileDir } : {}) });
   // Measured while the cluster seeds (it only competes for the CPU then), stopped before anything is timed.
   const allInOne = allInOneIdleRss().then(
     (mb) => (log(`all-in-one idle RSS: ${mb.toFixed(0)} MB`), mb),
@@ -456,8 +460,24 @@ try {
   const endRss: Record<string, number> = {};
   for (const a of apps) endRss[a.name] = rssMb(a.pid);
   const crashed = cluster.crashed();
+  const pidOf = new Map(cluster.apps.map((a) => [a.pid, a.name]));
   await cluster.stop();
   cluster = undefined;
+  if (profileDir) {
+    // Written by the apps on exit: the whole life of each process (start, seed, every scenario run).
+    const lines = [`# CPU profiles (--cpu-prof), ${quick ? 'quick' : 'full'} run ${startedAt.toISOString()}, commit ${commit}, scenarios ${[...(only ?? ['all'])].join(', ')}`, '', 'Self time over the whole life of each process: start, seed, and every run.', ''];
+    for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      const app = pidOf.get(Number(file.split('.')[3])) ?? file;
+      const sum = summarizeProfile(join(profileDir, file));
+      lines.push(`## ${app} (${sum.totalMs.toFixed(0)} ms of CPU sampled)`, '', '| self ms | share | package or file |', '| ---: | ---: | --- |');
+      for (const h of sum.packages) lines.push(`| ${h.selfMs.toFixed(0)} | ${(h.share * 100).toFixed(1)}% | ${h.what} |`);
+      lines.push('', '| self ms | share | function |', '| ---: | ---: | --- |');
+      for (const h of sum.functions) lines.push(`| ${h.selfMs.toFixed(0)} | ${(h.share * 100).toFixed(1)}% | ${h.what.replace(/\|/g, '\\|')} |`);
+      lines.push('');
+    }
+    writeFileSync(`${base}-profile.md`, lines.join('\n'));
+    log(`wrote ${base}-profile.md`);
+  }
 
   const report: BenchReport = {
     mode: quick ? 'quick' : 'full',
@@ -472,9 +492,7 @@ try {
     scenarios,
     problems: [...problems, ...crashed.map((c) => `crashed: ${c}`)],
   };
-  const outDir = resolve(args.out ?? join(root, 'bench/results'));
   mkdirSync(outDir, { recursive: true });
-  const base = join(outDir, `bench-${report.mode}-${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
   writeFileSync(`${base}.svg`, renderSvg(report));
   const md = renderMarkdown(report, `${base.split('/').at(-1)}.svg`);

@@ -41,7 +41,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startCluster(opts: { products: number; log: (s: string) => void }): Promise<Cluster> {
+/** `profileDir`: the product service and the gateway run with --cpu-prof and write their profiles there on exit. */
+export async function startCluster(opts: { products: number; log: (s: string) => void; profileDir?: string }): Promise<Cluster> {
   for (const app of [...PLATFORM, ...APPS]) {
     if (!existsSync(resolve(root, `dist/apps/${app}/src/main.js`))) throw new Error(`dist/apps/${app}/src/main.js is missing: run \`node scripts/build.mjs\` first`);
   }
@@ -92,7 +93,8 @@ export async function startCluster(opts: { products: number; log: (s: string) =>
       await waitForHttp(`http://127.0.0.1:${port[app]}/health/live`, { timeoutMs: 60_000 });
     }
     for (const app of APPS) {
-      processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }));
+      const profile = opts.profileDir && (app === 'product' || app === 'gateway') ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profileDir}` } : {};
+      processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...profile, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }));
     }
     // The gateway is ready once discovery sees every service healthy: the product service may be busy seeding for minutes.
     for (const app of APPS) await waitForHttp(`http://127.0.0.1:${port[app]}/health/ready`, { timeoutMs: 600_000 });
