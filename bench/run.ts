@@ -66,7 +66,7 @@ hardDeadline.unref();
 let commit = 'unknown';
 try {
   commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-  if (execFileSync('git', ['status', '--porcelain', '--', 'libs', 'apps', 'bench'], { cwd: root, encoding: 'utf8' }).trim()) commit += '+dirty';
+  if (execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'libs', 'apps', 'bench'], { cwd: root, encoding: 'utf8' }).trim()) commit += '+dirty';
 } catch {
   // not a git checkout
 }
