@@ -22,7 +22,7 @@ import { InProcessBroker, RmqRpcChannel, RpcClient, messagingOptionsFromEnv } fr
 import { bootstrapService } from '@shop/platform';
 import { ProductsService, productService } from '@shop/services/product';
 import { queryDatabase, spawnNode } from '@shop/testing';
-import { type Cluster, freePort, root, startCluster, useRunningCluster } from './lib/cluster.js';
+import { type Cluster, PROFILED, freePort, root, startCluster, useRunningCluster } from './lib/cluster.js';
 import { type Flow, type Req, type RunResult, cannon, closedLoop, openLoop, percentile } from './lib/load.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';
@@ -142,6 +142,7 @@ try {
   const outDir = resolve(args.out ?? join(root, 'bench/results'));
   const base = join(outDir, `bench-${quick ? 'quick' : 'full'}-${startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   const profileDir = args.profile ? `${base}-profiles` : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   cluster = args.url ? await useRunningCluster(args.url, log) : await startCluster({ products: P.products, log, ...(profileDir ? { profileDir } : {}) });
   // Measured while the cluster seeds (it only competes for the CPU then), stopped before anything is timed.
   const allInOne = allInOneIdleRss().then(
@@ -415,6 +416,10 @@ try {
   }
 
   // ---- the scenarios through the gateway ------------------------------------------------------
+  const toggleProfiler = () => {
+    for (const a of cluster!.apps.filter((x) => PROFILED.includes(x.name))) process.kill(a.pid, 'SIGUSR2');
+  };
+  if (profileDir) toggleProfiler(); // start: the profiles cover the scenarios below only
   addScenario(await scenario({ name: 'catalog-list', title: 'GET /products?pageSize=20&categoryId=<top>&sort=price_asc&page=1..5', steps: [listReq], connections: P.connections }));
   addScenario(await scenario({ name: 'product-by-id', title: 'GET /products/:id (over the first 2,000 ids)', steps: [getReq], connections: P.connections }));
   let loginAt = 0;
@@ -457,6 +462,10 @@ try {
     }),
   );
 
+  if (profileDir) {
+    toggleProfiler(); // stop and write
+    await sleep(3_000);
+  }
   const endRss: Record<string, number> = {};
   for (const a of apps) endRss[a.name] = rssMb(a.pid);
   const crashed = cluster.crashed();
@@ -464,10 +473,10 @@ try {
   await cluster.stop();
   cluster = undefined;
   if (profileDir) {
-    // Written by the apps on exit: the whole life of each process (start, seed, every scenario run).
-    const lines = [`# CPU profiles (--cpu-prof), ${quick ? 'quick' : 'full'} run ${startedAt.toISOString()}, commit ${commit}, scenarios ${[...(only ?? ['all'])].join(', ')}`, '', 'Self time over the whole life of each process: start, seed, and every run.', ''];
+    // Written by the apps when the profiler stopped: the scenarios through the gateway only.
+    const lines = [`# CPU profiles (--cpu-prof), ${quick ? 'quick' : 'full'} run ${startedAt.toISOString()}, commit ${commit}, scenarios ${[...(only ?? ['all'])].join(', ')}`, '', 'Self time while the scenarios through the gateway ran (warm-ups, max and rate runs), not the start or the seed.', ''];
     for (const file of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
-      const app = pidOf.get(Number(file.split('.')[3])) ?? file;
+      const app = pidOf.get(Number(file.split('.')[2])) ?? file;
       const sum = summarizeProfile(join(profileDir, file));
       lines.push(`## ${app} (${sum.totalMs.toFixed(0)} ms of CPU sampled)`, '', '| self ms | share | package or file |', '| ---: | ---: | --- |');
       for (const h of sum.packages) lines.push(`| ${h.selfMs.toFixed(0)} | ${(h.share * 100).toFixed(1)}% | ${h.what} |`);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type SpawnedProcess, createDatabases, dropDatabases, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
 import amqp from 'amqplib';
 import { type Watched, findAppProcess, listeningPorts } from './procstat.js';
@@ -41,7 +42,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `profileDir`: the product service and the gateway run with --cpu-prof and write their profiles there on exit. */
+/** The apps `--profile` profiles; SIGUSR2 starts and stops their profiler (bench/lib/cpu-profiler.mjs). */
+export const PROFILED: readonly string[] = ['product', 'gateway'];
+
+/** `profileDir`: the profiled apps write their CPU profiles there. */
 export async function startCluster(opts: { products: number; log: (s: string) => void; profileDir?: string }): Promise<Cluster> {
   for (const app of [...PLATFORM, ...APPS]) {
     if (!existsSync(resolve(root, `dist/apps/${app}/src/main.js`))) throw new Error(`dist/apps/${app}/src/main.js is missing: run \`node scripts/build.mjs\` first`);
@@ -93,7 +97,7 @@ export async function startCluster(opts: { products: number; log: (s: string) =>
       await waitForHttp(`http://127.0.0.1:${port[app]}/health/live`, { timeoutMs: 60_000 });
     }
     for (const app of APPS) {
-      const profile = opts.profileDir && (app === 'product' || app === 'gateway') ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profileDir}` } : {};
+      const profile = opts.profileDir && PROFILED.includes(app) ? { NODE_OPTIONS: `--import=${pathToFileURL(join(root, 'bench/lib/cpu-profiler.mjs')).href}`, BENCH_CPU_PROF_DIR: opts.profileDir } : {};
       processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...profile, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }));
     }
     // The gateway is ready once discovery sees every service healthy: the product service may be busy seeding for minutes.
