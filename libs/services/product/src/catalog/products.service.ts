@@ -82,13 +82,35 @@ export class ProductsService {
   /** Active products for everyone; drafts and archived ones for their seller and admins only (404 to others). */
   async get(actor: Actor | undefined, idOrSlug: string): Promise<ProductView> {
     if (typeof idOrSlug !== 'string' || !idOrSlug || idOrSlug.length > 160) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'idOrSlug is required');
-    const repo = this.dataSource.getRepository(Product);
-    const product = UUID.test(idOrSlug) ? await repo.findOneBy({ id: idOrSlug }) : await repo.findOneBy({ slug: idOrSlug });
-    if (!product || (product.status !== 'ACTIVE' && !canSeeUnpublished(actor, product))) {
+    // One round trip for the product and its stock, no entity hydration: the hottest read of the catalog.
+    const [row] = (await this.dataSource.query(
+      `SELECT p.id AS id, p.slug AS slug, p.name AS name, p.description AS description, p.category_id AS category_id, p.images AS images, p.attributes AS attributes,
+              p.price_amount AS price_amount, p.price_currency AS price_currency, p.status AS status, p.seller_id AS seller_id,
+              p.created_at AS created_at, p.updated_at AS updated_at, p.version AS version, COALESCE(s.on_hand - s.reserved, 0) AS available
+         FROM products p LEFT JOIN stock s ON s.product_id = p.id
+        WHERE ${UUID.test(idOrSlug) ? 'p.id' : 'p.slug'} = ?`,
+      [idOrSlug],
+    )) as Array<Record<string, unknown>>;
+    if (!row || (row['status'] !== 'ACTIVE' && !canSeeUnpublished(actor, { sellerId: (row['seller_id'] as string | null) ?? null }))) {
       throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, `No product "${idOrSlug}"`);
     }
-    const available = await this.inventory.availability(this.dataSource.manager, [product.id]);
-    return toView(product, available.get(product.id) ?? 0);
+    const product = Object.assign(new Product(), {
+      id: String(row['id']),
+      slug: String(row['slug']),
+      name: String(row['name']),
+      description: String(row['description']),
+      categoryId: (row['category_id'] as string | null) ?? null,
+      images: (row['images'] as string | null) ?? null,
+      attributes: (row['attributes'] as string | null) ?? null,
+      priceAmount: Number(row['price_amount']),
+      priceCurrency: String(row['price_currency']),
+      status: row['status'] as ProductStatus,
+      sellerId: (row['seller_id'] as string | null) ?? null,
+      createdAt: fromSqlTimestamp(row['created_at'] as string | Date)!,
+      updatedAt: fromSqlTimestamp(row['updated_at'] as string | Date)!,
+      version: Number(row['version']),
+    });
+    return toView(product, Number(row['available']));
   }
 
   /** Several products at once (cart pricing); unknown or hidden ones are left out. */
@@ -102,8 +124,8 @@ export class ProductsService {
   }
 
   /**
-   * Search, filters, sort and pages in one query that selects only the
-   * columns a list shows (no entity hydration, no per-row lookups).
+   * Search, filters, sort and pages: a count, then the page's ids, then the
+   * columns a list shows for those ids only (no entity hydration, no per-row lookups).
    */
   async list(actor: Actor | undefined, q: ListProducts): Promise<Page<ProductSummary>> {
     const page = Math.max(1, Math.floor(Number(q.page ?? 1)) || 1);
@@ -133,10 +155,9 @@ export class ProductsService {
     if (q.minPrice !== undefined) qb.andWhere('p.price_amount >= :min', { min: Number(q.minPrice) });
     if (q.maxPrice !== undefined) qb.andWhere('p.price_amount <= :max', { max: Number(q.maxPrice) });
     if (q.sellerId) qb.andWhere('p.seller_id = :seller', { seller: q.sellerId });
-    // Stock is joined for the count only when it filters on it; the page always shows it.
+    // Stock is joined for the count and the page's ids only when it filters on them; the page always shows it.
     if (q.inStock) qb.leftJoin('stock', 's', 's.product_id = p.id').andWhere('COALESCE(s.on_hand - s.reserved, 0) > 0');
     const total = await qb.clone().getCount();
-    if (!q.inStock) qb.leftJoin('stock', 's', 's.product_id = p.id');
     const order: Record<string, [string, 'ASC' | 'DESC']> = {
       newest: ['p.created_at', 'DESC'],
       price_asc: ['p.price_amount', 'ASC'],
@@ -144,14 +165,25 @@ export class ProductsService {
       name: ['p.name', 'ASC'],
     };
     const [column, direction] = order[sort]!;
-    const rows: Array<Record<string, unknown>> = await qb
-      .select(['p.id AS id', 'p.slug AS slug', 'p.name AS name', 'p.category_id AS category_id', 'p.price_amount AS price_amount', 'p.price_currency AS price_currency', 'p.images AS images', 'p.status AS status', 'p.seller_id AS seller_id', 'p.created_at AS created_at'])
-      .addSelect('COALESCE(s.on_hand - s.reserved, 0)', 'available')
+    // Deferred join: page through the ids alone, in the order of an index that covers the
+    // filter and the sort (status, category, sort column: see CatalogListIndexes), then read the
+    // shown columns and the stock of this page's rows only, not of every match.
+    const [idsSql, params] = qb
+      .select('p.id', 'id')
       .orderBy(column, direction)
       .addOrderBy('p.id', 'ASC')
       .offset((page - 1) * pageSize)
       .limit(pageSize)
-      .getRawMany();
+      .getQueryAndParameters();
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT p.id AS id, p.slug AS slug, p.name AS name, p.category_id AS category_id, p.price_amount AS price_amount, p.price_currency AS price_currency,
+              p.images AS images, p.status AS status, p.seller_id AS seller_id, p.created_at AS created_at, COALESCE(s.on_hand - s.reserved, 0) AS available
+         FROM (${idsSql}) page_ids
+         JOIN products p ON p.id = page_ids.id
+         LEFT JOIN stock s ON s.product_id = p.id
+        ORDER BY ${column} ${direction}, p.id ASC`,
+      params,
+    );
     return {
       items: rows.map((r) => ({
         id: String(r['id']),
