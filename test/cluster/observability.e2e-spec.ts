@@ -16,7 +16,8 @@ import {
 } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
-const APPS = ['user', 'product', 'cart', 'gateway'] as const;
+const APPS = ['user', 'product', 'cart', 'order', 'notification', 'gateway'] as const;
+const DATABASES = ['user', 'product', 'cart', 'order', 'notification'];
 type App = (typeof APPS)[number];
 const ADMIN = { email: 'admin@obs.test', password: 'amber-lantern-passphrase-3' };
 const CUSTOMER = { email: 'customer@obs.test', password: 'quiet-meadow-passphrase-9', displayName: 'Obs Customer' };
@@ -32,7 +33,7 @@ describe('cluster: one request is one correlation id in every log and one trace 
   const namespace = uniqueName('obs').replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
   const base = 25000 + Math.floor(Math.random() * 400) * 10;
-  const port: Record<App, number> = { gateway: base, user: base + 1, product: base + 2, cart: base + 3 };
+  const port: Record<App, number> = { gateway: base, user: base + 1, product: base + 2, cart: base + 3, order: base + 4, notification: base + 5 };
   const gateway = `http://127.0.0.1:${port.gateway}`;
   const processes = new Map<App, SpawnedProcess>();
   let otlp: OtlpReceiver;
@@ -63,7 +64,7 @@ describe('cluster: one request is one correlation id in every log and one trace 
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
-    await createDatabases([`${dbPrefix}user`, `${dbPrefix}product`, `${dbPrefix}cart`]);
+    await createDatabases(DATABASES.map((d) => `${dbPrefix}${d}`));
     const env = {
       SHOP_NAMESPACE: namespace,
       DB_NAME_PREFIX: dbPrefix,
@@ -77,7 +78,7 @@ describe('cluster: one request is one correlation id in every log and one trace 
       OTEL_BSP_SCHEDULE_DELAY: '100',
     };
     for (const app of APPS) processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, HTTP_PORT: String(port[app]) }));
-    for (const app of APPS) await waitForHttp(`http://127.0.0.1:${port[app]}/health/ready`, { timeoutMs: 60_000 }).catch(dumpOnFailure);
+    for (const app of APPS) await waitForHttp(`http://127.0.0.1:${port[app]}/health/ready`, { timeoutMs: 120_000 }).catch(dumpOnFailure);
     adminToken = await login(ADMIN);
     const registered = await fetch(`${gateway}/api/v1/auth/register`, { method: 'POST', headers: json(), body: JSON.stringify(CUSTOMER) });
     expect(registered.status).toBe(201);
@@ -88,7 +89,7 @@ describe('cluster: one request is one correlation id in every log and one trace 
 
   afterAll(async () => {
     await Promise.all([...processes.values()].map((p) => p.stop('SIGKILL')));
-    await dropDatabases([`${dbPrefix}user`, `${dbPrefix}product`, `${dbPrefix}cart`]);
+    await dropDatabases(DATABASES.map((d) => `${dbPrefix}${d}`));
     await otlp?.close();
   });
 
@@ -101,6 +102,8 @@ describe('cluster: one request is one correlation id in every log and one trace 
     return found[0]!;
   }
 
+  const CART_APPS = ['gateway', 'cart', 'product'] as const;
+
   it('a customer adding to the cart: gateway, cart and product log the correlation id, in one trace over RabbitMQ RPC', async () => {
     const correlationId = `obs-cart-${Date.now()}`;
     const res = await fetch(`${gateway}/api/v1/cart/items`, { method: 'POST', headers: json(customerToken, correlationId), body: JSON.stringify({ productId: product.id, quantity: 1 }) });
@@ -108,7 +111,7 @@ describe('cluster: one request is one correlation id in every log and one trace 
     expect(res.headers.get('x-correlation-id')).toBe(correlationId);
 
     // Every service the request touched logged it, each line with service, instance, level and the trace id.
-    const lines = await eventually(() => (APPS.filter((a) => a !== 'user').every((a) => linesWith(a, correlationId).length) ? APPS.filter((a) => a !== 'user').map((a) => [a, linesWith(a, correlationId)] as const) : undefined), {
+    const lines = await eventually(() => (CART_APPS.every((a) => linesWith(a, correlationId).length) ? CART_APPS.map((a) => [a, linesWith(a, correlationId)] as const) : undefined), {
       timeoutMs: 15_000,
       what: 'log lines with the correlation id from gateway, cart and product',
     }).catch(dumpOnFailure);
@@ -180,6 +183,76 @@ describe('cluster: one request is one correlation id in every log and one trace 
     // ...and consumed by the cart as a child of the publish.
     const consumed = trace.find((s) => s.service === 'cart' && s.kind === OtlpSpanKind.CONSUMER && s.parentSpanId === published!.spanId);
     expect(consumed).toMatchObject({ name: 'catalog.events process', attributes: expect.objectContaining({ 'messaging.system': 'kafka', 'shop.event_type': 'product.updated', 'shop.correlation_id': correlationId }) });
+  });
+
+  it('a checkout is one correlation id and one trace across gateway, order, cart, product and notification, over RabbitMQ (RPC, work queue) and Kafka', async () => {
+    const correlationId = `obs-checkout-${Date.now()}`;
+    const added = await fetch(`${gateway}/api/v1/cart/items`, { method: 'POST', headers: json(customerToken), body: JSON.stringify({ productId: product.id, quantity: 1 }) });
+    expect(added.status).toBe(201);
+    const res = await fetch(`${gateway}/api/v1/orders`, {
+      method: 'POST',
+      headers: { ...json(customerToken, correlationId), 'idempotency-key': correlationId },
+      body: JSON.stringify({ shippingAddress: { name: 'Obs Customer', line1: '1 Trace Road', city: 'Berlin', postalCode: '10115', country: 'DE' } }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-correlation-id')).toBe(correlationId);
+    const orderId = ((await res.json()) as { id: string }).id;
+
+    // The confirmation mail is the last step: the notification app handled its job under the checkout's correlation id.
+    const mailed = await eventually(() => linesWith('notification', correlationId).find((l) => l['msg'] === 'job handled'), { timeoutMs: 60_000, what: 'the notification job handled with the correlation id' }).catch(dumpOnFailure);
+    const traceId = mailed['traceId'] as string;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await eventually(() => (linesWith('cart', correlationId).some((l) => l['msg'] === 'event handled' && l['type'] === 'order.confirmed') ? true : undefined), { timeoutMs: 30_000, what: 'the cart clearing the order from its lines' }).catch(dumpOnFailure);
+    for (const app of ['gateway', 'order', 'cart', 'product', 'notification'] as const) {
+      const lines = linesWith(app, correlationId);
+      expect(lines.length, app).toBeGreaterThan(0);
+      expect(new Set(lines.map((l) => l['traceId'])), app).toEqual(new Set([traceId]));
+      for (const line of lines) expect(line['service']).toBe(app);
+    }
+
+    const trace = await eventually(
+      () => {
+        const spans = otlp.spans().filter((s) => s.traceId === traceId);
+        return spans.some((s) => s.service === 'notification' && s.name === 'notifications process') && spans.some((s) => s.service === 'gateway' && s.kind === OtlpSpanKind.SERVER) ? spans : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the spans of the checkout from every service' },
+    );
+    const event = (service: string, kind: number, name: string, type: string, parent?: ReceivedSpan) => {
+      const found = trace.filter((s) => s.service === service && s.kind === kind && s.name === name && s.attributes['shop.event_type'] === type && (!parent || s.parentSpanId === parent.spanId));
+      if (found.length !== 1) throw new Error(`expected one ${service} ${name} ${type}, found ${found.length} in:\n${trace.map((s) => `${s.service} ${s.kind} ${s.name} ${String(s.attributes['shop.event_type'] ?? '')} ${s.spanId} <- ${s.parentSpanId ?? '-'}`).join('\n')}`);
+      return found[0]!;
+    };
+    // HTTP at the gateway -> RPC over RabbitMQ to the order service.
+    const http = one(trace, { service: 'gateway', kind: OtlpSpanKind.SERVER });
+    expect(http.name).toBe('POST /api/v1/orders');
+    const toOrder = one(trace, { service: 'gateway', kind: OtlpSpanKind.CLIENT, name: 'order.checkout send' });
+    expect(toOrder.parentSpanId).toBe(http.spanId);
+    const checkout = one(trace, { service: 'order', kind: OtlpSpanKind.SERVER, name: 'order.checkout process' });
+    expect(checkout.parentSpanId).toBe(toOrder.spanId);
+    // The order service reads the cart (which asks the catalog) by RPC.
+    const toCart = one(trace, { service: 'order', kind: OtlpSpanKind.CLIENT, name: 'cart.get send' });
+    expect(toCart.parentSpanId).toBe(checkout.spanId);
+    expect(one(trace, { service: 'cart', kind: OtlpSpanKind.SERVER, name: 'cart.get process' }).parentSpanId).toBe(toCart.spanId);
+    // order.created: outbox -> Kafka -> the product service reserves.
+    const created = event('order', OtlpSpanKind.PRODUCER, 'order.events create', 'order.created', checkout);
+    const createdOut = event('order', OtlpSpanKind.PRODUCER, 'order.events publish', 'order.created', created);
+    const reserving = event('product', OtlpSpanKind.CONSUMER, 'order.events process', 'order.created', createdOut);
+    // inventory.reserved: outbox -> Kafka -> the order service confirms.
+    const reserved = event('product', OtlpSpanKind.PRODUCER, 'inventory.events create', 'inventory.reserved', reserving);
+    const reservedOut = event('product', OtlpSpanKind.PRODUCER, 'inventory.events publish', 'inventory.reserved', reserved);
+    const confirming = event('order', OtlpSpanKind.CONSUMER, 'inventory.events process', 'inventory.reserved', reservedOut);
+    // order.confirmed: outbox -> Kafka -> the cart and the notification app.
+    const confirmed = event('order', OtlpSpanKind.PRODUCER, 'order.events create', 'order.confirmed', confirming);
+    const confirmedOut = event('order', OtlpSpanKind.PRODUCER, 'order.events publish', 'order.confirmed', confirmed);
+    event('cart', OtlpSpanKind.CONSUMER, 'order.events process', 'order.confirmed', confirmedOut);
+    const notifying = event('notification', OtlpSpanKind.CONSUMER, 'order.events process', 'order.confirmed', confirmedOut);
+    // The mail: a job on the RabbitMQ work queue, enqueued and handled in the same trace.
+    const enqueued = one(trace, { service: 'notification', kind: OtlpSpanKind.PRODUCER, name: 'notifications publish' });
+    expect(enqueued.parentSpanId).toBe(notifying.spanId);
+    expect(one(trace, { service: 'notification', kind: OtlpSpanKind.CONSUMER, name: 'notifications process' }).parentSpanId).toBe(enqueued.spanId);
+
+    const order = (await (await fetch(`${gateway}/api/v1/orders/${orderId}`, { headers: json(customerToken) })).json()) as { status: string };
+    expect(order.status).toBe('CONFIRMED');
   });
 
   it('never logs a password or a token', () => {
