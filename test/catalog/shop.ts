@@ -47,6 +47,24 @@ export interface Shop {
 
 let counter = 0;
 
+/** A JSON client of the gateway's /api/v1: the status, the parsed body (or the text) and the headers. */
+export function gatewayClient(gatewayUrl: string, timeoutMs = 15_000) {
+  return async <T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${gatewayUrl}/api/v1${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: body as T, headers: res.headers };
+  };
+}
+
 export async function startShop(env: Record<string, string> = {}): Promise<Shop> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shop-catalog-'));
   const platform = await startPlatform(
@@ -67,20 +85,7 @@ export async function startShop(env: Record<string, string> = {}): Promise<Shop>
   });
   const gatewayUrl = platform.gatewayUrl;
 
-  const http = async <T>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> => {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${gatewayUrl}/api/v1${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(15_000) });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, body: body as T, headers: res.headers };
-  };
+  const http = gatewayClient(gatewayUrl);
 
   const login = async (email: string, password: string): Promise<string> => {
     const res = await http<TokenPair>('POST', '/auth/login', { body: { email, password } });

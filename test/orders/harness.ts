@@ -3,7 +3,7 @@ import type { Role, StockView, TokenPair, UserView } from '@shop/contracts';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { type SpawnedProcess, createDatabases, dropDatabases, queryDatabase, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
 import { DataSource } from 'typeorm';
-import { type Account, type Reply, type RequestOptions, startShop } from '../catalog/shop.js';
+import { type Account, type Reply, type RequestOptions, gatewayClient, startShop } from '../catalog/shop.js';
 
 /**
  * The platform as the order tests see it, in either mode: HTTP through the
@@ -85,20 +85,7 @@ export async function clusterShop(env: Record<string, string> = {}): Promise<Clu
     await Promise.all([...processes.values()].map((p) => p.stop('SIGTERM', 5_000)));
     await dropDatabases(databases);
   };
-  const http = async <T>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> => {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${gateway}/api/v1${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(60_000) });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: res.status, body: body as T, headers: res.headers };
-  };
+  const http = gatewayClient(gateway, 60_000);
   const login = async (email: string, password: string) => {
     const res = await http<TokenPair>('POST', '/auth/login', { body: { email, password } });
     if (res.status !== 200) throw new Error(`login of ${email} answered ${res.status}: ${JSON.stringify(res.body)}`);

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ROLES, type Role } from '@shop/contracts';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/paging.dto.js';
 
 // Unknown fields are refused by the global ValidationPipe (forbidNonWhitelisted):
 // a `role` on register or an `emailVerified` on a profile update is a 400, not ignored.
@@ -64,23 +64,7 @@ export class ChangePasswordBody {
   newPassword!: string;
 }
 
-export class ListUsersQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100_000, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  page?: number;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pageSize?: number;
-
+export class ListUsersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ROLES, enumName: 'Role' })
   @IsOptional()
   @IsIn(ROLES)

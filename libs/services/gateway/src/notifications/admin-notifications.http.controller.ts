@@ -4,7 +4,8 @@ import { Roles } from '@shop/auth';
 import { ErrorCodes } from '@shop/contracts';
 import { RpcClient } from '@shop/messaging';
 import { ApiEndpoint, ApiProblems, ApiUuidParam } from '../openapi/api-docs.decorators.js';
-import { ListMailboxQuery, PageQuery } from './notifications.dto.js';
+import { PageQuery } from '../common/paging.dto.js';
+import { ListMailboxQuery } from './notifications.dto.js';
 import { DeadLetterPageDto, DeadLetterViewDto, MailboxPageDto } from './notifications.views.js';
 
 /** The messages the notification service delivered, and the jobs it gave up on. */
