@@ -132,8 +132,11 @@ describe('Prometheus scraping the platform with the repository configuration, ru
   });
 
   it('scrapes every app, its targets and series labelled with the app name (no exported_service copy)', async () => {
-    const up = await query('up{service!=""}');
-    expect(up.data!.result.map((r) => [r.metric['service'], r.value[1]]).sort()).toEqual(shop.platform.services.map((s) => [s.name, '1']).sort());
+    // Targets come from discovery's HTTP SD, refreshed every second: wait until each app has registered and been scraped.
+    const want = shop.platform.services.map((s) => [s.name, '1']).sort();
+    const upNow = async () => (await query('up{service!=""}')).data!.result.map((r) => [r.metric['service'], r.value[1]]).sort();
+    await eventually(async () => (JSON.stringify(await upNow()) === JSON.stringify(want) ? true : undefined), { timeoutMs: 20_000, intervalMs: 500, what: 'every app up in Prometheus' }).catch(() => undefined);
+    expect(await upNow()).toEqual(want);
     expect((await query('count by (service) (process_cpu_seconds_total{service!=""})')).data!.result.length).toBe(shop.platform.services.length);
     expect((await query('{exported_service!=""}')).data!.result).toEqual([]);
   });

@@ -143,8 +143,9 @@ export class ProductsService {
     if (q.q) {
       const words = String(q.q).trim().toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
       words.forEach((w, i) => {
-        const like = `%${w.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-        qb.andWhere(`(LOWER(p.name) LIKE :w${i} ESCAPE '\\' OR LOWER(p.description) LIKE :w${i} ESCAPE '\\')`, { [`w${i}`]: like });
+        // `!` escapes the wildcards: a backslash is an escape in MySQL's string literals but not in SQLite's, so `ESCAPE '\\'` cannot serve both.
+        const like = `%${w.replace(/[%_!]/g, (c) => `!${c}`)}%`;
+        qb.andWhere(`(LOWER(p.name) LIKE :w${i} ESCAPE '!' OR LOWER(p.description) LIKE :w${i} ESCAPE '!')`, { [`w${i}`]: like });
       });
     }
     if (q.categoryId) {
