@@ -5,13 +5,13 @@ import {
   type CategoryView,
   type Money,
   PRODUCT_STATUSES,
-  type Page,
   type ProductStatus,
   type ProductSummary,
   type ProductView,
   type StockMovementView,
   type StockView,
 } from '@shop/contracts';
+import { pageDto } from '../openapi/page.dto.js';
 
 // Response shapes of the catalog and cart routes for the OpenAPI document. Each
 // class `implements` its contract type, so a contract change fails the type
@@ -104,19 +104,7 @@ export class ProductSummaryDto implements ProductSummary {
   createdAt!: string;
 }
 
-export class ProductPageDto implements Page<ProductSummary> {
-  @ApiProperty({ type: [ProductSummaryDto] })
-  items!: ProductSummaryDto[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
-  total!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  page!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 20 })
-  pageSize!: number;
-}
+export class ProductPageDto extends pageDto(ProductSummaryDto) {}
 
 export class CategoryViewDto implements CategoryView {
   @ApiProperty({ format: 'uuid', example: UUID })
@@ -186,19 +174,7 @@ export class StockMovementViewDto implements StockMovementView {
   createdAt!: string;
 }
 
-export class StockMovementPageDto implements Page<StockMovementView> {
-  @ApiProperty({ type: [StockMovementViewDto] })
-  items!: StockMovementViewDto[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
-  total!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  page!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 50 })
-  pageSize!: number;
-}
+export class StockMovementPageDto extends pageDto(StockMovementViewDto, { pageSizeExample: 50 }) {}
 
 export class CartLineViewDto implements CartLineView {
   @ApiProperty({ format: 'uuid', example: UUID })

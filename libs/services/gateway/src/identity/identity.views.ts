@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { type JsonWebKeySet, ROLES, type Role, type TokenPair, type UserPage, type UserStatus, type UserView } from '@shop/contracts';
+import { type JsonWebKeySet, ROLES, type Role, type TokenPair, type UserStatus, type UserView } from '@shop/contracts';
+import { pageDto } from '../openapi/page.dto.js';
 
 // Response shapes of the identity routes for the OpenAPI document. Each class
 // `implements` its contract type, so a field added to or retyped in the
@@ -31,19 +32,7 @@ export class UserViewDto implements UserView {
   updatedAt!: string;
 }
 
-export class UserPageDto implements UserPage {
-  @ApiProperty({ type: [UserViewDto] })
-  items!: UserViewDto[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
-  total!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  page!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 20 })
-  pageSize!: number;
-}
+export class UserPageDto extends pageDto(UserViewDto) {}
 
 export class TokenPairDto implements TokenPair {
   @ApiProperty({ enum: ['Bearer'], example: 'Bearer' })

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { type DeadLetterView, type MailboxMessageView, NOTIFICATION_TEMPLATES, type NotificationTemplate, type Page } from '@shop/contracts';
+import { type DeadLetterView, type MailboxMessageView, NOTIFICATION_TEMPLATES, type NotificationTemplate } from '@shop/contracts';
+import { pageDto } from '../openapi/page.dto.js';
 
 // Response shapes of the notification admin routes for the OpenAPI document.
 // Each class `implements` its contract type (libs/contracts/src/notification.ts),
@@ -34,19 +35,7 @@ export class MailboxMessageViewDto implements MailboxMessageView {
   createdAt!: string;
 }
 
-export class MailboxPageDto implements Page<MailboxMessageView> {
-  @ApiProperty({ type: [MailboxMessageViewDto], description: 'Newest first.' })
-  items!: MailboxMessageViewDto[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
-  total!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  page!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 20 })
-  pageSize!: number;
-}
+export class MailboxPageDto extends pageDto(MailboxMessageViewDto, { itemsDescription: 'Newest first.', maxPageSize: 100 }) {}
 
 export class DeadLetterViewDto implements DeadLetterView {
   @ApiProperty({ format: 'uuid', example: UUID })
@@ -81,16 +70,4 @@ export class DeadLetterViewDto implements DeadLetterView {
   replays!: number;
 }
 
-export class DeadLetterPageDto implements Page<DeadLetterView> {
-  @ApiProperty({ type: [DeadLetterViewDto], description: 'Most recently failed first.' })
-  items!: DeadLetterViewDto[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
-  total!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  page!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 20 })
-  pageSize!: number;
-}
+export class DeadLetterPageDto extends pageDto(DeadLetterViewDto, { itemsDescription: 'Most recently failed first.', maxPageSize: 100 }) {}

@@ -6,13 +6,13 @@ import {
   type OrderStatus,
   type OrderSummary,
   type OrderView,
-  type Page,
   type PaymentOutcome,
   type PaymentView,
   type ShipmentView,
   type ShippingAddress,
 } from '@shop/contracts';
 import { MoneyDto } from '../catalog/catalog.views.js';
+import { pageDto } from '../openapi/page.dto.js';
 
 // Response shapes of the order routes for the OpenAPI document. Each class
 // `implements` its contract type (libs/contracts/src/order.ts), so a contract
@@ -178,16 +178,4 @@ export class OrderSummaryDto implements OrderSummary {
   updatedAt!: string;
 }
 
-export class OrderPageDto implements Page<OrderSummary> {
-  @ApiProperty({ type: [OrderSummaryDto], description: 'Newest first.' })
-  items!: OrderSummaryDto[];
-
-  @ApiProperty({ type: 'integer', minimum: 0, example: 1 })
-  total!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
-  page!: number;
-
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 20 })
-  pageSize!: number;
-}
+export class OrderPageDto extends pageDto(OrderSummaryDto, { itemsDescription: 'Newest first.', maxPageSize: 100 }) {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { requireRole, requireUser } from '@shop/auth';
 import { LiveConfig } from '@shop/config-client';
 import {
@@ -46,8 +46,6 @@ const MAX_PAGE_SIZE = 100;
 /** Checkout, payment, the lifecycle actions and the views of orders. */
 @Injectable()
 export class OrdersService {
-  private readonly logger = new Logger('OrdersService');
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly rpc: RpcClient,
