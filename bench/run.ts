@@ -226,12 +226,11 @@ try {
   });
   const clearCarts = () => pool(customers, 16, async (c) => void (await expectOk('DELETE', `${api}/cart`, { token: c.token })));
 
-  // Orders: merged on main in parallel; until then the route answers 404 and checkout is "not available".
+  // One order first: the order flow answers before anything is measured.
   await expectOk('POST', `${api}/cart/items`, { token: customers[0]!.token, body: { productId: stockPool[0], quantity: 1 } });
   const probe = await http('POST', `${api}/orders`, { token: customers[0]!.token, body: { shippingAddress }, headers: { 'idempotency-key': `bench-${runId}-probe` } });
-  const ordersAvailable = probe.status !== 404;
-  if (ordersAvailable && probe.status !== 201) problems.push(`POST /api/v1/orders answered ${probe.status}: ${JSON.stringify(probe.json).slice(0, 200)}`);
-  log(ordersAvailable ? `orders: POST /api/v1/orders answered ${probe.status}` : 'orders: POST /api/v1/orders answers 404: checkout is not available in this build');
+  if (probe.status !== 201) problems.push(`POST /api/v1/orders answered ${probe.status}: ${JSON.stringify(probe.json).slice(0, 200)}`);
+  log(`orders: POST /api/v1/orders answered ${probe.status}`);
   await sleep(1_000);
   await clearCarts();
 
@@ -437,11 +436,7 @@ try {
     }),
   );
   addScenario(await scenario({ name: 'add-to-cart', title: `POST /cart/items, spread over ${customers.length} customers (carts emptied before each run)`, steps: [() => addReq(customerAt())], connections: P.connections, before: clearCarts }));
-  if (ordersAvailable) {
-    addScenario(await scenario({ name: 'checkout', title: 'add to cart, POST /orders, poll GET /orders/:id until CONFIRMED (latency POST -> CONFIRMED; rate runs open-loop)', flow: checkoutFlow, connections: P.checkoutWorkers, before: clearCarts, unit: 'orders/s' }));
-  } else if (!only || only.has('checkout')) {
-    scenarios.push({ name: 'checkout', title: 'add to cart, POST /orders, poll until CONFIRMED', available: false, unit: 'orders/s', note: `not available: POST /api/v1/orders answered 404 (the order flow is not in this build)` });
-  }
+  addScenario(await scenario({ name: 'checkout', title: 'add to cart, POST /orders, poll GET /orders/:id until CONFIRMED (latency POST -> CONFIRMED; rate runs open-loop)', flow: checkoutFlow, connections: P.checkoutWorkers, before: clearCarts, unit: 'orders/s' }));
   // Mixed storefront: each connection plays a visitor of 20 requests (11 list, 6 product, 2 add to cart, 1 checkout POST), then the next customer.
   const visit: Array<'list' | 'get' | 'add' | 'order'> = ['list', 'get', 'list', 'get', 'list', 'add', 'list', 'get', 'list', 'list', 'get', 'list', 'add', 'list', 'get', 'list', 'list', 'get', 'list', 'order'];
   // autocannon keeps a context per connection for one pass over the steps: one visit, one customer.
@@ -450,12 +445,12 @@ try {
     if (kind === 'list') return listReq();
     if (kind === 'get') return getReq();
     if (kind === 'add') return addReq(visitor(ctx));
-    return ordersAvailable ? orderReq(visitor(ctx)) : { method: 'GET', path: '/api/v1/cart', headers: { authorization: `Bearer ${visitor(ctx).token}` } };
+    return orderReq(visitor(ctx));
   });
   addScenario(
     await scenario({
       name: 'mixed',
-      title: `storefront visits of 20 requests: 55% list, 30% product, 10% add to cart, 5% ${ordersAvailable ? 'POST /orders' : 'GET /cart (orders not available)'}`,
+      title: `storefront visits of 20 requests: 55% list, 30% product, 10% add to cart, 5% POST /orders`,
       steps: mixedSteps,
       connections: P.connections,
       before: clearCarts,
