@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { type AddressInfo, createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { type DeadLetterView, type EventType, type MailboxMessageView, type OrderStatusChanged, type Page, createEnvelope } from '@shop/contracts';
 import { KafkaEventPublisher, messagingOptionsFromEnv, retryDelay, retryQueueName } from '@shop/messaging';
-import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp, withChannel } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp, withChannel, freePort } from '@shop/testing';
 import { SmtpSink } from '../notification/smtp-sink.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -11,16 +10,6 @@ const ADMIN = { email: 'admin@notify-cluster.test', password: 'copper-lagoon-wal
 const MAX_ATTEMPTS = 5;
 const RETRY_DELAY_MS = 300;
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /**
  * The notification app as deployed: its own process from dist/, its MariaDB

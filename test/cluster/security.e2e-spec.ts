@@ -1,24 +1,13 @@
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import amqp from 'amqplib';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
-import { type SpawnedProcess, createDatabases, dropDatabases, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, spawnNode, uniqueName, waitForHttp, freePort } from '@shop/testing';
 import { type SecurityTarget, type TargetSpec, describeSecuritySuite, waitUntilServing } from '../security/security-suite.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const RABBITMQ_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const REDIS_URL = process.env['RATE_LIMIT_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /**
  * The cluster mode: the built apps (dist/) as processes, one MariaDB database

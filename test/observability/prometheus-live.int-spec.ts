@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ProductSummary, newId } from '@shop/contracts';
 import { RpcClient } from '@shop/messaging';
-import { eventually, waitForHttp } from '@shop/testing';
+import { eventually, waitForHttp, freePort } from '@shop/testing';
 import { parse, stringify } from 'yaml';
 import { type Account, type Shop, startShop } from '../catalog/shop.js';
 import { ALERTS_FILE, ROOT, dashboardQueries } from './prometheus.js';
@@ -41,16 +40,6 @@ const MUST_SHOW_DATA = [
   'shop-business.json variable $service',
 ];
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 interface QueryResult {
   status: string;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { METRICS_REGISTRY } from '@shop/messaging';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { METRICS_REGISTRY, counterIn, histogramIn } from '@shop/messaging';
+import type { Counter, Histogram, Registry } from 'prom-client';
 
 /** The order service's business series. */
 @Injectable()
@@ -10,21 +10,14 @@ export class OrderMetrics {
   readonly payments: Counter<'outcome'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
-    this.orders =
-      existing<Counter<'status'>>('shop_orders_total') ??
-      new Counter({ name: 'shop_orders_total', help: 'Orders reaching a status (created, confirmed, rejected, paid, shipped, delivered, cancelled).', labelNames: ['status'], registers: [registry] });
-    this.checkoutDuration =
-      existing<Histogram<'outcome'>>('shop_checkout_duration_seconds') ??
-      new Histogram({
-        name: 'shop_checkout_duration_seconds',
-        help: 'Time from the checkout request to the inventory’s answer (outcome confirmed or rejected).',
-        labelNames: ['outcome'],
-        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-        registers: [registry],
-      });
-    this.payments =
-      existing<Counter<'outcome'>>('shop_payments_total') ??
-      new Counter({ name: 'shop_payments_total', help: 'Payment attempts by outcome (succeeded, declined, timeout, refunded).', labelNames: ['outcome'], registers: [registry] });
+    this.orders = counterIn(registry, 'shop_orders_total', 'Orders reaching a status (created, confirmed, rejected, paid, shipped, delivered, cancelled).', ['status']);
+    this.checkoutDuration = histogramIn(
+      registry,
+      'shop_checkout_duration_seconds',
+      'Time from the checkout request to the inventory’s answer (outcome confirmed or rejected).',
+      ['outcome'],
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    );
+    this.payments = counterIn(registry, 'shop_payments_total', 'Payment attempts by outcome (succeeded, declined, timeout, refunded).', ['outcome']);
   }
 }

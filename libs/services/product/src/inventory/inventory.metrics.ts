@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { METRICS_REGISTRY } from '@shop/messaging';
-import { Counter, type Registry } from 'prom-client';
+import { METRICS_REGISTRY, counterIn } from '@shop/messaging';
+import type { Counter, Registry } from 'prom-client';
 
 /** Reservation outcomes on the product service's /metrics. */
 @Injectable()
@@ -8,9 +8,6 @@ export class InventoryMetrics {
   readonly reservations: Counter<'outcome'>;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    const name = 'shop_stock_reservations_total';
-    this.reservations =
-      (registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
-      new Counter({ name, help: 'Stock reservations for orders, by outcome (reserved, rejected).', labelNames: ['outcome'], registers: [registry] });
+    this.reservations = counterIn(registry, 'shop_stock_reservations_total', 'Stock reservations for orders, by outcome (reserved, rejected).', ['outcome']);
   }
 }
