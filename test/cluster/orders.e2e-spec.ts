@@ -1,5 +1,5 @@
 import { type ClusterShop, clusterShop } from '../orders/harness.js';
-import { idempotencySuite, mainFlowSuite, oversellSuite, transitionSuite } from '../orders/order-suites.js';
+import { cartRaceSuite, idempotencySuite, mainFlowSuite, oversellSuite, transitionSuite } from '../orders/order-suites.js';
 
 /**
  * The order suites in the cluster mode: every app its own process from
@@ -16,6 +16,7 @@ describe('orders (cluster): checkout saga over RabbitMQ, Kafka and MariaDB', () 
   });
 
   mainFlowSuite(() => shop);
+  cartRaceSuite(() => shop);
   idempotencySuite(() => shop);
   transitionSuite(() => shop);
   oversellSuite(

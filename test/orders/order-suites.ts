@@ -280,6 +280,38 @@ const ROUTE_OF: Record<Exclude<OrderAction, 'confirm' | 'reject'>, { path: strin
   deliver: { path: 'deliver', gatewayRoles: ['SELLER', 'ADMIN'] },
 };
 
+/** Adds to cart racing each other and the catalog events that follow a new product (the cart's copy of the product is written by both). */
+export function cartRaceSuite(get: () => OrderShop): void {
+  describe('adding to cart under concurrency', () => {
+    let seller: Account;
+    let customers: Account[];
+    beforeAll(async () => {
+      seller = await get().account(['SELLER']);
+      customers = await pool(Array.from({ length: 8 }), 4, () => get().account(['CUSTOMER']));
+    });
+
+    it('8 customers adding a product the moment it is created all get their line (no deadlock answered as 500)', async () => {
+      const shop = get();
+      for (let round = 0; round < 12; round++) {
+        const p = await createProduct(shop.http, seller, 50);
+        const replies = await Promise.all(customers.map((c) => shop.http<CartView>('POST', '/cart/items', { token: c.token, body: { productId: p.id, quantity: 1 } })));
+        expect(replies.map((r) => r.status)).toEqual(customers.map(() => 201));
+      }
+    });
+
+    it('one customer adding 2 units of a product 6 times at once: every accepted unit counts, and the line limit (10) still holds', async () => {
+      const shop = get();
+      const customer = await shop.account(['CUSTOMER']);
+      const p = await createProduct(shop.http, seller, 50);
+      const replies = await Promise.all(Array.from({ length: 6 }, () => shop.http<CartView>('POST', '/cart/items', { token: customer.token, body: { productId: p.id, quantity: 2 } })));
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 400]);
+      expect(replies.find((r) => r.status === 400)?.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      const cart = await shop.http<CartView>('GET', '/cart', { token: customer.token });
+      expect(cart.body.lines).toEqual([expect.objectContaining({ productId: p.id, quantity: 10 })]);
+    });
+  });
+}
+
 export function transitionSuite(get: () => OrderShop): void {
   describe('the transition table, for every status, action and role; and nobody else’s orders (BOLA)', () => {
     const accounts = {} as Record<Who, Account>;

@@ -1,5 +1,5 @@
 import { type OrderShop, allInOneShop } from './harness.js';
-import { idempotencySuite, mainFlowSuite, oversellSuite, transitionSuite } from './order-suites.js';
+import { cartRaceSuite, idempotencySuite, mainFlowSuite, oversellSuite, transitionSuite } from './order-suites.js';
 
 /** The order suites in the all-in-one mode: one process, in-process messaging, SQLite. */
 describe('orders (all-in-one)', () => {
@@ -12,6 +12,7 @@ describe('orders (all-in-one)', () => {
   });
 
   mainFlowSuite(() => shop);
+  cartRaceSuite(() => shop);
   idempotencySuite(() => shop);
   transitionSuite(() => shop);
   oversellSuite(() => shop, 60, 20);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { requireRole } from '@shop/auth';
 import { type Actor, type CartLineView, type CartView, DomainError, ErrorCodes, type Money, type ProductView } from '@shop/contracts';
+import { isDeadlockError, isDuplicateKeyError, retryTransaction } from '@shop/database';
 import { RpcClient } from '@shop/messaging';
 import { DataSource } from 'typeorm';
 import { ProductSnapshot } from '../catalog-snapshot/product-snapshot.entity.js';
@@ -16,6 +17,9 @@ export interface CartLimits {
 export const CART_LIMITS = Symbol('CART_LIMITS');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The cart line changed between its read and its write (another add of the same product). */
+class LineChanged extends Error {}
 
 interface CurrentFacts {
   name: string;
@@ -44,19 +48,29 @@ export class CartService {
     const customerId = requireRole(actor, 'CUSTOMER').userId;
     this.checkQuantity(quantity);
     const product = await this.currentProduct(productId);
-    const line = await this.dataSource.getRepository(CartLine).findOneBy({ customerId, productId });
-    const total = (line?.quantity ?? 0) + quantity;
-    this.checkQuantity(total);
-    if (total > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
-    if (!line && (await this.dataSource.getRepository(CartLine).countBy({ customerId })) >= this.limits.maxLines) {
-      throw new DomainError(ErrorCodes.CART_LIMIT, `a cart holds at most ${this.limits.maxLines} products`);
-    }
-    const now = new Date();
-    await this.dataSource.transaction(async (m) => {
-      await this.snapshots.applyFacts(m, { productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt));
-      if (line) await m.update(CartLine, { customerId, productId }, { quantity: total, updatedAt: now });
-      else await m.insert(CartLine, { customerId, productId, quantity, unitPriceAmount: product.price.amount, unitPriceCurrency: product.price.currency, addedAt: now, updatedAt: now });
-    });
+    // The fallback copy of the product's facts is a cache: refreshed on its own, not with the line.
+    await retryTransaction(() => this.dataSource.transaction((m) => this.snapshots.applyFacts(m, { productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt))));
+    // Two adds at once (a double click, two tabs) both count: the line is written only if it is as read, else read again.
+    await retryTransaction(
+      () =>
+        this.dataSource.transaction(async (m) => {
+          const line = await m.findOneBy(CartLine, { customerId, productId });
+          const total = (line?.quantity ?? 0) + quantity;
+          this.checkQuantity(total);
+          if (total > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
+          if (!line && (await m.countBy(CartLine, { customerId })) >= this.limits.maxLines) {
+            throw new DomainError(ErrorCodes.CART_LIMIT, `a cart holds at most ${this.limits.maxLines} products`);
+          }
+          const now = new Date();
+          if (line) {
+            const { affected } = await m.update(CartLine, { customerId, productId, quantity: line.quantity }, { quantity: total, updatedAt: now });
+            if (!affected) throw new LineChanged();
+          } else {
+            await m.insert(CartLine, { customerId, productId, quantity, unitPriceAmount: product.price.amount, unitPriceCurrency: product.price.currency, addedAt: now, updatedAt: now });
+          }
+        }),
+      (err) => isDeadlockError(err) || isDuplicateKeyError(err) || err instanceof LineChanged,
+    );
     return this.view(customerId);
   }
 

@@ -16,6 +16,8 @@ export class ProductSnapshotsService {
   /** Applies a product's facts as of `at`; an older fact never overwrites a newer one. */
   async applyFacts(manager: EntityManager, e: Pick<ProductCreated, 'productId' | 'name' | 'price' | 'status'>, at: Date): Promise<void> {
     const existing = await manager.findOneBy(ProductSnapshot, { productId: e.productId });
+    // Already as new: no write, so no lock on a row every add of a popular product would otherwise queue on.
+    if (existing && existing.updatedAt.getTime() >= at.getTime()) return;
     if (!existing) {
       try {
         await manager.insert(ProductSnapshot, { productId: e.productId, name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: at, available: null, stockUpdatedAt: null });
