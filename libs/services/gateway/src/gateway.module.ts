@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { HttpAuthGuard } from '@shop/auth';
 import { LiveConfig } from '@shop/config-client';
 import { APP_ENV } from '@shop/platform';
@@ -14,7 +14,6 @@ import { OrdersHttpController } from './orders/orders.http.controller.js';
 import { ApiDocs, DocsHttpController } from './openapi/docs.http.controller.js';
 import { AdminNotificationsHttpController } from './notifications/admin-notifications.http.controller.js';
 import { RATE_LIMIT_STORAGE, RateLimitGuard, rateLimitStorageFromEnv, rateLimitsFromEnv } from './throttling/rate-limits.js';
-import type { RedisThrottlerStorage } from './throttling/redis-throttler.storage.js';
 
 /** Holds the shared rate-limit store, so that its connection is closed with the app. */
 @Module({
@@ -29,7 +28,7 @@ class RateLimitStorageModule {}
       imports: [RateLimitStorageModule],
       inject: [LiveConfig, RATE_LIMIT_STORAGE],
       // Read on every request from the live configuration: a refreshed limit applies without a restart.
-      useFactory: (live: LiveConfig, storage: RedisThrottlerStorage | null) => rateLimitsFromEnv(() => live.env(), storage),
+      useFactory: (live: LiveConfig, storage: ThrottlerStorage) => rateLimitsFromEnv(() => live.env(), storage),
     }),
   ],
   controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, OrdersHttpController, AdminServicesHttpController, DocsHttpController, AdminNotificationsHttpController],

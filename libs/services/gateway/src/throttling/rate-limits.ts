@@ -1,10 +1,11 @@
-import { type ExecutionContext, Inject, Injectable, Optional, SetMetadata } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable, type OnApplicationShutdown, Optional, SetMetadata } from '@nestjs/common';
 import { envInt } from '@shop/contracts';
-import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Actor } from '@shop/contracts';
 import { METRICS_REGISTRY, counterIn } from '@shop/messaging';
 import type { Registry } from 'prom-client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 const AUTH_LIMITED = 'shop:rate-limit:auth';
@@ -22,10 +23,10 @@ type Req = FastifyRequest & { actor?: Actor; body?: { email?: unknown } };
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
 /** RATE_LIMIT_REDIS_URL shares the counters among gateway replicas; without it they are in memory. */
-export function rateLimitStorageFromEnv(env: NodeJS.ProcessEnv): RedisThrottlerStorage | null {
+export function rateLimitStorageFromEnv(env: NodeJS.ProcessEnv): ThrottlerStorage & OnApplicationShutdown {
   const url = env['RATE_LIMIT_REDIS_URL'];
   // Counted per namespace: several deployments or test runs may share one Redis.
-  return url ? new RedisThrottlerStorage(url, `${env['SHOP_NAMESPACE'] || 'shop'}:throttle:`) : null;
+  return url ? new RedisThrottlerStorage(url, `${env['SHOP_NAMESPACE'] || 'shop'}:throttle:`) : new MemoryThrottlerStorage();
 }
 
 /**
@@ -33,14 +34,14 @@ export function rateLimitStorageFromEnv(env: NodeJS.ProcessEnv): RedisThrottlerS
  * read on every request: a refreshed configuration applies at once, with no
  * restart (the values are checked now, so a bad one still fails the boot).
  */
-export function rateLimitsFromEnv(source: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv), storage: RedisThrottlerStorage | null = null): ThrottlerModuleOptions {
+export function rateLimitsFromEnv(source: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv), storage: ThrottlerStorage): ThrottlerModuleOptions {
   const current = typeof source === 'function' ? source : () => source;
   const setting = (read: (env: NodeJS.ProcessEnv) => number) => {
     read(current());
     return () => read(current());
   };
   return {
-    ...(storage ? { storage } : {}),
+    storage,
     throttlers: [
       {
         // Every route: per signed-in user, else per IP.
