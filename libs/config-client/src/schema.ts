@@ -26,6 +26,7 @@ export const CONFIG_SCHEMA: Record<string, KeySpec> = {
   'rate-limit.login.per-account': { type: 'int', min: 1, refreshable: true, doc: 'login attempts per window per account' },
   'rate-limit.redis-url': { type: 'string', doc: 'shared rate-limit counters (unset: in memory)' },
   'features.registration-open': { type: 'bool', refreshable: true, doc: 'feature flag: new accounts may sign up' },
+  'catalog.cache-ttl-ms': { type: 'int', min: 0, refreshable: true, doc: 'how long the gateway serves a public product or catalog page from memory (0: never)' },
   'order.payment-window-ms': { type: 'int', min: 1_000, refreshable: true, doc: 'time a confirmed order waits for its payment' },
   'discovery.urls': { type: 'string', doc: 'discovery replicas, comma-separated' },
   'discovery.ttl-ms': { type: 'int', min: 200, refreshable: true, doc: 'an instance missing heartbeats this long is evicted' },

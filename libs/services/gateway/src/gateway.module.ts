@@ -5,6 +5,7 @@ import { HttpAuthGuard } from '@shop/auth';
 import { LiveConfig } from '@shop/config-client';
 import { APP_ENV } from '@shop/platform';
 import { CartHttpController } from './catalog/cart.http.controller.js';
+import { CatalogReadCache } from './catalog/catalog-read-cache.js';
 import { CategoriesHttpController, ProductsHttpController } from './catalog/products.http.controller.js';
 import { AdminServicesHttpController } from './discovery/admin-services.http.controller.js';
 import { AdminKeysHttpController, AdminUsersHttpController } from './identity/admin-users.http.controller.js';
@@ -34,6 +35,7 @@ class RateLimitStorageModule {}
   controllers: [AuthHttpController, WellKnownController, MeHttpController, AdminUsersHttpController, AdminKeysHttpController, ProductsHttpController, CategoriesHttpController, CartHttpController, OrdersHttpController, AdminServicesHttpController, DocsHttpController, AdminNotificationsHttpController],
   providers: [
     ApiDocs,
+    CatalogReadCache,
     // Order matters: authentication first, so rate limits can key on the user.
     { provide: APP_GUARD, useClass: HttpAuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -3,6 +3,7 @@ import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { Public, Roles } from '@shop/auth';
 import { ErrorCodes } from '@shop/contracts';
 import { MessageContextStore, RpcClient } from '@shop/messaging';
+import { CatalogReadCache } from './catalog-read-cache.js';
 import { ApiEndpoint, ApiProblems, ApiUuidParam } from '../openapi/api-docs.decorators.js';
 import { AdjustStockBody, CreateCategoryBody, CreateProductBody, ListProductsQuery, PageQuery, UpdateCategoryBody, UpdateProductBody } from './catalog.dto.js';
 import { CategoryViewDto, DeletedDto, ProductPageDto, ProductViewDto, StockMovementPageDto, StockViewDto } from './catalog.views.js';
@@ -15,17 +16,30 @@ import { CategoryViewDto, DeletedDto, ProductPageDto, ProductViewDto, StockMovem
  */
 const asCaller = () => ({ token: MessageContextStore.current()?.token ?? null });
 
+/** Runs a catalog write, then empties the gateway's read cache, so the writer reads what they wrote. */
+async function thenInvalidate<T>(cache: CatalogReadCache, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } finally {
+    // Refused or timed out writes too: a timed-out write may still land.
+    cache.invalidate();
+  }
+}
+
 @Controller('api/v1/products')
 @ApiTags('catalog')
 export class ProductsHttpController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly cache: CatalogReadCache,
+  ) {}
 
   /** Public; with a seller's or admin's token, `status=DRAFT|ARCHIVED` lists their unpublished products. */
   @Get()
   @Public()
   @ApiEndpoint('Search and list products', ProductPageDto, 'Anyone sees ACTIVE products. With a seller\'s or an admin\'s token, `status=DRAFT|ARCHIVED` lists unpublished products (a seller\'s own only).')
   list(@Query() query: ListProductsQuery) {
-    return this.rpc.send('product.list', query, asCaller());
+    return this.cache.page({ ...query }, () => this.rpc.send('product.list', query, asCaller()));
   }
 
   // `:id` like the other product routes (OpenAPI tools take paths that differ only in a parameter name for one path); a slug is accepted too.
@@ -35,7 +49,7 @@ export class ProductsHttpController {
   @ApiParam({ name: 'id', description: 'A product id (UUID) or its slug.', schema: { type: 'string', maxLength: 150 }, example: 'stoneware-mug' })
   @ApiProblems(ErrorCodes.PRODUCT_NOT_FOUND)
   get(@Param('id') idOrSlug: string) {
-    return this.rpc.send('product.get', { idOrSlug }, asCaller());
+    return this.cache.product(idOrSlug, () => this.rpc.send('product.get', { idOrSlug }, asCaller()));
   }
 
   @Post()
@@ -43,7 +57,7 @@ export class ProductsHttpController {
   @ApiEndpoint('Create a product', ProductViewDto, 'A seller\'s products are their own; an admin may name the seller.')
   @ApiProblems(ErrorCodes.PRODUCT_SLUG_TAKEN, ErrorCodes.CATEGORY_NOT_FOUND)
   create(@Body() body: CreateProductBody) {
-    return this.rpc.send('product.create', body);
+    return thenInvalidate(this.cache, this.rpc.send('product.create', body));
   }
 
   @Patch(':id')
@@ -52,7 +66,7 @@ export class ProductsHttpController {
   @ApiUuidParam('id', 'The product.')
   @ApiProblems(ErrorCodes.PRODUCT_NOT_FOUND, ErrorCodes.PRODUCT_VERSION_CONFLICT, ErrorCodes.CATEGORY_NOT_FOUND)
   update(@Param('id', ParseUUIDPipe) productId: string, @Body() body: UpdateProductBody) {
-    return this.rpc.send('product.update', { ...body, productId });
+    return thenInvalidate(this.cache, this.rpc.send('product.update', { ...body, productId }));
   }
 
   @Post(':id/stock')
@@ -62,7 +76,7 @@ export class ProductsHttpController {
   @ApiUuidParam('id', 'The product.')
   @ApiProblems(ErrorCodes.PRODUCT_NOT_FOUND, ErrorCodes.STOCK_INVALID, ErrorCodes.CONFLICT)
   adjustStock(@Param('id', ParseUUIDPipe) productId: string, @Body() body: AdjustStockBody) {
-    return this.rpc.send('product.adjustStock', { ...body, productId });
+    return thenInvalidate(this.cache, this.rpc.send('product.adjustStock', { ...body, productId }));
   }
 
   @Get(':id/stock/movements')
@@ -78,7 +92,10 @@ export class ProductsHttpController {
 @Controller('api/v1/categories')
 @ApiTags('catalog')
 export class CategoriesHttpController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly cache: CatalogReadCache,
+  ) {}
 
   @Get()
   @Public()
@@ -92,7 +109,7 @@ export class CategoriesHttpController {
   @ApiEndpoint('Create a category', CategoryViewDto)
   @ApiProblems(ErrorCodes.CATEGORY_NOT_FOUND, ErrorCodes.CONFLICT)
   create(@Body() body: CreateCategoryBody) {
-    return this.rpc.send('product.createCategory', body);
+    return thenInvalidate(this.cache, this.rpc.send('product.createCategory', body));
   }
 
   @Patch(':id')
@@ -101,7 +118,7 @@ export class CategoriesHttpController {
   @ApiUuidParam('id', 'The category.')
   @ApiProblems(ErrorCodes.CATEGORY_NOT_FOUND, ErrorCodes.CONFLICT)
   update(@Param('id', ParseUUIDPipe) categoryId: string, @Body() body: UpdateCategoryBody) {
-    return this.rpc.send('product.updateCategory', { ...body, categoryId });
+    return thenInvalidate(this.cache, this.rpc.send('product.updateCategory', { ...body, categoryId }));
   }
 
   @Delete(':id')
@@ -110,6 +127,6 @@ export class CategoriesHttpController {
   @ApiUuidParam('id', 'The category.')
   @ApiProblems(ErrorCodes.CATEGORY_NOT_FOUND, ErrorCodes.CATEGORY_NOT_EMPTY)
   delete(@Param('id', ParseUUIDPipe) categoryId: string) {
-    return this.rpc.send('product.deleteCategory', { categoryId });
+    return thenInvalidate(this.cache, this.rpc.send('product.deleteCategory', { categoryId }));
   }
 }
