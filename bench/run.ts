@@ -22,7 +22,7 @@ import { InProcessBroker, RmqRpcChannel, RpcClient, messagingOptionsFromEnv } fr
 import { bootstrapService } from '@shop/platform';
 import { ProductsService, productService } from '@shop/services/product';
 import { queryDatabase, spawnNode } from '@shop/testing';
-import { type Cluster, PROFILED, freePort, root, startCluster, useRunningCluster } from './lib/cluster.js';
+import { APP_NODE_OPTIONS, type Cluster, PROFILED, freePort, root, startCluster, useRunningCluster } from './lib/cluster.js';
 import { type Flow, type Req, type RunResult, cannon, closedLoop, openLoop, percentile } from './lib/load.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';
@@ -123,7 +123,7 @@ async function allInOneIdleRss(): Promise<number> {
   try {
     const ports: Record<string, string> = {};
     for (const n of ['GATEWAY', 'DISCOVERY', 'CONFIG', 'USER', 'PRODUCT', 'CART', 'ORDER', 'NOTIFICATION']) ports[`${n}_HTTP_PORT`] = String(await freePort());
-    const aio = spawnNode(resolve(root, 'dist/apps/all-in-one/src/main.js'), { ...ports, DB_SQLITE_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const aio = spawnNode(resolve(root, 'dist/apps/all-in-one/src/main.js'), { ...ports, DB_SQLITE_DIR: dataDir, LOG_LEVEL: 'warn', NODE_OPTIONS: APP_NODE_OPTIONS });
     try {
       await aio.waitForOutput(/shop is up/, 180_000);
       await sleep(5_000);
