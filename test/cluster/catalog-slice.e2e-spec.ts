@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ProductSummary, ProductView } from '@shop/contracts';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { parseExposition } from '../observability/prometheus.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -97,6 +98,19 @@ describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and Maria
     await expect(forged).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it("the gateway's catalog cache follows the catalog's events on a Kafka group of its own: a change made behind its back shows at once", async () => {
+    const created = await rpc.send('product.create', { name: 'Cluster Cached Lamp', price: { amount: 2500, currency: 'EUR' }, stock: 10, status: 'ACTIVE' }, { token: adminToken });
+    const read = async () => ((await (await fetch(`${gateway}/api/v1/products/${created.id}`)).json()) as ProductView).available;
+    const hits = async () =>
+      parseExposition(await (await fetch(`${gateway}/metrics`)).text())
+        .samples.filter((s) => s.name === 'shop_gateway_cache_lookups_total' && s.labels['cache'] === 'product' && s.labels['result'] === 'hit')
+        .reduce((n, s) => n + s.value, 0);
+    // Served from the gateway's memory once its feed is live.
+    await eventually(async () => (await read()) === 10 && (await read()) === 10 && (await hits()) > 0, { timeoutMs: 30_000, what: 'product reads answered from the gateway cache' });
+    await rpc.send('product.adjustStock', { productId: created.id, mode: 'delta', quantity: -4, reason: 'counted behind the cache' }, { token: adminToken });
+    await eventually(async () => (await read()) === 6, { timeoutMs: 10_000, what: 'the stock change seen through the gateway (its cache default TTL is 30 s)' });
+  });
+
   it('serves RED, messaging and business metrics over RabbitMQ and Kafka as in the all-in-one mode', async () => {
     const scrape = async (app: (typeof APPS)[number]) => parseExposition(await (await fetch(`http://127.0.0.1:${port[app]}/metrics`)).text()).samples;
     const sum = (samples: Awaited<ReturnType<typeof scrape>>, name: string, labels: Record<string, string>) =>
@@ -113,11 +127,20 @@ describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and Maria
     expect(sum(user, 'shop_logins_total', { outcome: 'success' })).toBeGreaterThanOrEqual(1);
   });
 
-  it('every app shuts down cleanly on SIGTERM', async () => {
-    for (const app of ['gateway', 'cart', 'product', 'user']) {
-      const started = Date.now();
-      expect({ app, code: await processes.get(app)!.stop('SIGTERM', 15_000) }).toEqual({ app, code: 0 });
-      expect(Date.now() - started).toBeLessThan(15_000);
+  it('every app shuts down cleanly on SIGTERM; the gateway deletes its feed consumer group', async () => {
+    const admin = new Kafka({ clientId: 'e2e-groups', brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const feedGroups = async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(`${namespace}.gateway.feed.`));
+      expect(await feedGroups()).toHaveLength(1);
+      for (const app of ['gateway', 'cart', 'product', 'user']) {
+        const started = Date.now();
+        expect({ app, code: await processes.get(app)!.stop('SIGTERM', 15_000) }).toEqual({ app, code: 0 });
+        expect(Date.now() - started).toBeLessThan(15_000);
+      }
+      expect(await feedGroups()).toEqual([]);
+    } finally {
+      await admin.disconnect();
     }
   });
 });

@@ -8,6 +8,7 @@ export * from './rpc/rpc-handler.decorator.js';
 export * from './rpc/rpc-error.filter.js';
 export * from './events/on-event.decorator.js';
 export * from './events/event-publisher.js';
+export * from './events/event-feed.js';
 export * from './events/event-dispatcher.js';
 export * from './jobs/job-queue.js';
 export * from './outbox/outbox.entity.js';

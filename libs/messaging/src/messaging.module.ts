@@ -1,10 +1,11 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { Registry } from 'prom-client';
-import { KafkaEventPublisher } from './broker/kafka-events.js';
+import { KafkaEventFeed, KafkaEventPublisher } from './broker/kafka-events.js';
 import { RmqJobQueue } from './broker/rmq-jobs.js';
 import { RmqRpcChannel } from './broker/rmq-rpc.js';
 import { EventDispatcher } from './events/event-dispatcher.js';
+import { EventFeed, InProcessEventFeed } from './events/event-feed.js';
 import { EventPublisher } from './events/event-publisher.js';
 import { consumedTopics, createEventsController } from './events/events-controller.factory.js';
 import { InboxService } from './inbox/inbox.service.js';
@@ -43,6 +44,7 @@ export class MessagingModule implements OnApplicationShutdown {
   constructor(
     @Inject(JobQueue) private readonly jobs: JobQueue,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
+    @Inject(EventFeed) private readonly feed: EventFeed,
   ) {}
 
   static forService(config: MessagingModuleOptions): DynamicModule {
@@ -64,6 +66,8 @@ export class MessagingModule implements OnApplicationShutdown {
         provide: EventPublisher,
         useFactory: () => (inProcess ? new InProcessEventPublisher(broker, options) : new KafkaEventPublisher(options)),
       },
+      // Nothing connects until something follows topics (the gateway's catalog cache does).
+      { provide: EventFeed, useFactory: () => (inProcess ? new InProcessEventFeed(broker, options) : new KafkaEventFeed(options)) },
       {
         provide: JobQueue,
         useFactory: (metrics: MessagingMetrics) => (inProcess ? new InProcessJobQueue(options, metrics) : new RmqJobQueue(options, metrics)),
@@ -76,11 +80,12 @@ export class MessagingModule implements OnApplicationShutdown {
       imports: [DiscoveryModule],
       controllers: topics.length ? [createEventsController(topics, options)] : [],
       providers,
-      exports: [MESSAGING_OPTIONS, IN_PROCESS_BROKER, RpcClient, EventPublisher, JobQueue, MessagingMetrics, ...(config.persistence ? [OutboxService, OutboxRelay, InboxService] : [])],
+      exports: [MESSAGING_OPTIONS, IN_PROCESS_BROKER, RpcClient, EventPublisher, EventFeed, JobQueue, MessagingMetrics, ...(config.persistence ? [OutboxService, OutboxRelay, InboxService] : [])],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.feed.close();
     await this.jobs.close();
     const closable = this.publisher as EventPublisher & { close?: () => Promise<void> };
     await closable.close?.();

@@ -1,7 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ServerKafka } from '@nestjs/microservices';
-import { ALL_EVENT_TOPICS, deadLetterTopic } from '@shop/contracts';
-import { Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ALL_EVENT_TOPICS, deadLetterTopic, isEnvelope } from '@shop/contracts';
+import { type Consumer, Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { EventFeed, type FeedHandler } from '../events/event-feed.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import type { EventRecord } from '../in-process/in-process.broker.js';
 import { type MessagingOptions, namespaced } from '../options.js';
@@ -96,5 +99,70 @@ export class KafkaEventPublisher extends EventPublisher {
   async close(): Promise<void> {
     this.connecting = undefined;
     await this.producer.disconnect();
+  }
+}
+
+/**
+ * The instance's own feed: a consumer group of one (`<service>.feed.<host>.<pid>.<random>`)
+ * that starts at the end of each topic, so every instance sees every record
+ * published after it joined. Live from the first fetch after a join (offsets
+ * resolved) until a rebalance, a crash or a disconnect; kafkajs rejoins by
+ * itself. The group is deleted on close, so restarts leave none behind.
+ */
+export class KafkaEventFeed extends EventFeed {
+  private readonly kafka: Kafka;
+  private readonly groupId: string;
+  private consumer?: Consumer;
+
+  constructor(private readonly options: MessagingOptions) {
+    super();
+    this.kafka = new Kafka({ clientId: `${options.service}-feed`, brokers: options.kafkaBrokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator });
+    this.groupId = namespaced(options, `${options.service}.feed.${hostname()}.${process.pid}.${randomUUID().slice(0, 8)}`);
+  }
+
+  async follow(topics: readonly string[], handler: FeedHandler): Promise<void> {
+    // Short fetch waits: an idle long poll would hold a shutdown up to its wait (kafkajs' default 5 s).
+    const consumer = this.kafka.consumer({ groupId: this.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+    this.consumer = consumer;
+    let joined = false;
+    consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+    consumer.on(consumer.events.FETCH_START, () => this.setLive(joined));
+    for (const lost of [consumer.events.REBALANCING, consumer.events.CRASH, consumer.events.DISCONNECT, consumer.events.STOP]) {
+      consumer.on(lost, () => {
+        joined = false;
+        this.setLive(false);
+      });
+    }
+    await consumer.connect();
+    await consumer.subscribe({ topics: topics.map((t) => namespaced(this.options, t)), fromBeginning: false });
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ message }) => {
+        let value: unknown;
+        try {
+          value = JSON.parse(message.value?.toString('utf8') ?? '');
+        } catch {
+          return;
+        }
+        if (isEnvelope(value)) handler(value);
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    this.setLive(false);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (!consumer) return;
+    await consumer.disconnect();
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch (err) {
+      logger.warn({ msg: 'could not delete the feed consumer group', groupId: this.groupId, err: err instanceof Error ? err.message : String(err) });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 }
