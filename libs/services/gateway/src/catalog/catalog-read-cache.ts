@@ -74,7 +74,8 @@ export class CatalogReadCache implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private ttlMs(): number {
-    return envInt(this.live.env(), 'CATALOG_CACHE_TTL_MS', 30_000, 0);
+    const env = this.live.env();
+    return envInt(env, 'CATALOG_CACHE_TTL_MS', 30_000, 0);
   }
 
   /** A product as anyone sees it; only ACTIVE ones are kept (drafts depend on who asks). */
