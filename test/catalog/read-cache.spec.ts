@@ -29,7 +29,9 @@ class ManualFeed extends EventFeed {
   emit(type: string, payload: unknown): void {
     this.handler?.({ id: randomUUID(), type, version: 1, occurredAt: new Date().toISOString(), correlationId: randomUUID(), payload });
   }
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.setLive(false);
+  }
 }
 
 describe('CatalogReadCache', () => {
