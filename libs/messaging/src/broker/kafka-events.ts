@@ -133,20 +133,27 @@ export class KafkaEventFeed extends EventFeed {
         this.setLive(false);
       });
     }
-    await consumer.connect();
-    await consumer.subscribe({ topics: topics.map((t) => namespaced(this.options, t)), fromBeginning: false });
-    await consumer.run({
-      autoCommit: true,
-      eachMessage: async ({ message }) => {
-        let value: unknown;
-        try {
-          value = JSON.parse(message.value?.toString('utf8') ?? '');
-        } catch {
-          return;
-        }
-        if (isEnvelope(value)) handler(value);
-      },
-    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: topics.map((t) => namespaced(this.options, t)), fromBeginning: false });
+      await consumer.run({
+        autoCommit: true,
+        eachMessage: async ({ message }) => {
+          let value: unknown;
+          try {
+            value = JSON.parse(message.value?.toString('utf8') ?? '');
+          } catch {
+            return;
+          }
+          if (isEnvelope(value)) handler(value);
+        },
+      });
+    } catch (err) {
+      // Leave nothing half-started behind: the caller may follow again later.
+      this.consumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
