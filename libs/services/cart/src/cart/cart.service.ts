@@ -18,6 +18,14 @@ export const CART_LIMITS = Symbol('CART_LIMITS');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+function checkProductId(productId: unknown): asserts productId is string {
+  if (typeof productId !== 'string' || !UUID.test(productId)) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'productId must be a product id', { errors: ['productId'] });
+}
+
+function factsOf(products: Iterable<ProductView>): Map<string, CurrentFacts> {
+  return new Map([...products].map((p) => [p.id, { name: p.name, price: p.price, active: p.status === 'ACTIVE' }]));
+}
+
 /** The cart line changed between its read and its write (another add of the same product). */
 class LineChanged extends Error {}
 
@@ -47,7 +55,15 @@ export class CartService {
   async add(actor: Actor | undefined, productId: string, quantity: number): Promise<CartView> {
     const customerId = requireRole(actor, 'CUSTOMER').userId;
     this.checkQuantity(quantity);
-    const product = await this.currentProduct(productId);
+    checkProductId(productId);
+    // One catalog call answers for the product added and for every line of the cart shown after it.
+    const before = await this.lines(customerId);
+    const catalog = await this.catalog([...new Set([...before.map((l) => l.productId), productId])]).catch(() => {
+      throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, 'the catalog cannot be reached to check this product; try again shortly');
+    });
+    const product = catalog.get(productId);
+    if (!product) throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, 'no such product');
+    if (product.status !== 'ACTIVE') throw new DomainError(ErrorCodes.PRODUCT_UNAVAILABLE, 'this product is not for sale');
     // The fallback copy of the product's facts is a cache: refreshed on its own, not with the line.
     await retryTransaction(() => this.dataSource.transaction((m) => this.snapshots.applyFacts(m, { productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt))));
     // Two adds at once (a double click, two tabs) both count: the line is written only if it is as read, else read again.
@@ -71,7 +87,7 @@ export class CartService {
         }),
       (err) => isDeadlockError(err) || isDuplicateKeyError(err) || err instanceof LineChanged,
     );
-    return this.view(customerId);
+    return this.render(customerId, await this.lines(customerId), factsOf(catalog.values()), false);
   }
 
   /** Sets a line's quantity (0 removes it). */
@@ -110,7 +126,7 @@ export class CartService {
 
   /** The catalog's word on a product, now: unknown products are refused rather than guessed. */
   private async currentProduct(productId: string): Promise<ProductView> {
-    if (typeof productId !== 'string' || !UUID.test(productId)) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'productId must be a product id', { errors: ['productId'] });
+    checkProductId(productId);
     let product: ProductView;
     try {
       product = await this.rpc.send('product.get', { idOrSlug: productId }, { timeoutMs: this.limits.catalogTimeoutMs });
@@ -122,24 +138,33 @@ export class CartService {
     return product;
   }
 
+  private lines(customerId: string): Promise<CartLine[]> {
+    return this.dataSource.getRepository(CartLine).find({ where: { customerId }, order: { addedAt: 'ASC', productId: 'ASC' } });
+  }
+
+  /** The catalog's word on these products, now (unknown and hidden ones left out). */
+  private async catalog(productIds: string[]): Promise<Map<string, ProductView>> {
+    const products = await this.rpc.send('product.getMany', { productIds }, { timeoutMs: this.limits.catalogTimeoutMs });
+    return new Map(products.map((p) => [p.id, p]));
+  }
+
   /** The cart at current prices; last known data (marked stale) when the catalog does not answer in time. */
   private async view(customerId: string): Promise<CartView> {
-    const lines = await this.dataSource.getRepository(CartLine).find({ where: { customerId }, order: { addedAt: 'ASC', productId: 'ASC' } });
+    const lines = await this.lines(customerId);
+    if (!lines.length) return this.render(customerId, lines, new Map(), false);
     const ids = lines.map((l) => l.productId);
-    let facts = new Map<string, CurrentFacts>();
-    let stale = false;
-    if (ids.length) {
-      try {
-        const products = await this.rpc.send('product.getMany', { productIds: ids }, { timeoutMs: this.limits.catalogTimeoutMs });
-        // The fallback copy is kept by catalog events (and by add): no write on a read.
-        facts = new Map(products.map((p) => [p.id, { name: p.name, price: p.price, active: p.status === 'ACTIVE' }]));
-      } catch (err) {
-        this.logger.warn({ msg: 'catalog unavailable; showing the cart from last known data', err: err instanceof Error ? err.message : String(err) });
-        stale = true;
-        const known = await this.snapshots.many(ids);
-        facts = new Map([...known].map(([id, s]: [string, ProductSnapshot]) => [id, { name: s.name, price: { amount: s.priceAmount, currency: s.priceCurrency }, active: s.status === 'ACTIVE' }]));
-      }
+    try {
+      // The fallback copy is kept by catalog events (and by add): no write on a read.
+      return this.render(customerId, lines, factsOf((await this.catalog(ids)).values()), false);
+    } catch (err) {
+      this.logger.warn({ msg: 'catalog unavailable; showing the cart from last known data', err: err instanceof Error ? err.message : String(err) });
+      const known = await this.snapshots.many(ids);
+      const facts = new Map([...known].map(([id, s]: [string, ProductSnapshot]) => [id, { name: s.name, price: { amount: s.priceAmount, currency: s.priceCurrency }, active: s.status === 'ACTIVE' }]));
+      return this.render(customerId, lines, facts, true);
     }
+  }
+
+  private render(customerId: string, lines: CartLine[], facts: Map<string, CurrentFacts>, stale: boolean): CartView {
     const views: CartLineView[] = lines.map((l) => {
       const unitPrice = { amount: l.unitPriceAmount, currency: l.unitPriceCurrency };
       const current = facts.get(l.productId);

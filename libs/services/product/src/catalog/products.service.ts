@@ -17,7 +17,7 @@ import {
 } from '@shop/contracts';
 import { fromSqlTimestamp, isDuplicateKeyError } from '@shop/database';
 import { OutboxService } from '@shop/messaging';
-import { DataSource, type EntityManager, In } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { InventoryService, assertCanManage } from '../inventory/inventory.service.js';
 import { Category } from './category.entity.js';
 import { Product } from './product.entity.js';
@@ -71,6 +71,34 @@ function canSeeUnpublished(actor: Actor | undefined, p: Pick<Product, 'sellerId'
   return hasRole(actor, 'ADMIN') || (hasRole(actor, 'SELLER') && actor?.kind === 'user' && p.sellerId === actor.userId);
 }
 
+/** A product and its stock in one row, as get() and getMany() read them (raw: no entity hydration on the hottest reads). */
+const VIEW_SELECT = `SELECT p.id AS id, p.slug AS slug, p.name AS name, p.description AS description, p.category_id AS category_id, p.images AS images, p.attributes AS attributes,
+       p.price_amount AS price_amount, p.price_currency AS price_currency, p.status AS status, p.seller_id AS seller_id,
+       p.created_at AS created_at, p.updated_at AS updated_at, p.version AS version, COALESCE(s.on_hand - s.reserved, 0) AS available
+  FROM products p LEFT JOIN stock s ON s.product_id = p.id`;
+
+type ViewRow = Record<string, unknown>;
+
+function viewOfRow(row: ViewRow): ProductView {
+  const product = Object.assign(new Product(), {
+    id: String(row['id']),
+    slug: String(row['slug']),
+    name: String(row['name']),
+    description: String(row['description']),
+    categoryId: (row['category_id'] as string | null) ?? null,
+    images: (row['images'] as string | null) ?? null,
+    attributes: (row['attributes'] as string | null) ?? null,
+    priceAmount: Number(row['price_amount']),
+    priceCurrency: String(row['price_currency']),
+    status: row['status'] as ProductStatus,
+    sellerId: (row['seller_id'] as string | null) ?? null,
+    createdAt: fromSqlTimestamp(row['created_at'] as string | Date)!,
+    updatedAt: fromSqlTimestamp(row['updated_at'] as string | Date)!,
+    version: Number(row['version']),
+  });
+  return toView(product, Number(row['available']));
+}
+
 @Injectable()
 export class ProductsService {
   constructor(
@@ -83,50 +111,22 @@ export class ProductsService {
   async get(actor: Actor | undefined, idOrSlug: string): Promise<ProductView> {
     if (typeof idOrSlug !== 'string' || !idOrSlug || idOrSlug.length > 160) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'idOrSlug is required');
     // One round trip for the product and its stock, no entity hydration: the hottest read of the catalog.
-    const [row] = (await this.dataSource.query(
-      `SELECT p.id AS id, p.slug AS slug, p.name AS name, p.description AS description, p.category_id AS category_id, p.images AS images, p.attributes AS attributes,
-              p.price_amount AS price_amount, p.price_currency AS price_currency, p.status AS status, p.seller_id AS seller_id,
-              p.created_at AS created_at, p.updated_at AS updated_at, p.version AS version, COALESCE(s.on_hand - s.reserved, 0) AS available
-         FROM products p LEFT JOIN stock s ON s.product_id = p.id
-        WHERE ${UUID.test(idOrSlug) ? 'p.id' : 'p.slug'} = ?`,
-      [idOrSlug],
-    )) as Array<Record<string, unknown>>;
+    const [row] = (await this.dataSource.query(`${VIEW_SELECT} WHERE ${UUID.test(idOrSlug) ? 'p.id' : 'p.slug'} = ?`, [idOrSlug])) as ViewRow[];
     if (!row || (row['status'] !== 'ACTIVE' && !canSeeUnpublished(actor, { sellerId: (row['seller_id'] as string | null) ?? null }))) {
       throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, `No product "${idOrSlug}"`);
     }
-    const product = Object.assign(new Product(), {
-      id: String(row['id']),
-      slug: String(row['slug']),
-      name: String(row['name']),
-      description: String(row['description']),
-      categoryId: (row['category_id'] as string | null) ?? null,
-      images: (row['images'] as string | null) ?? null,
-      attributes: (row['attributes'] as string | null) ?? null,
-      priceAmount: Number(row['price_amount']),
-      priceCurrency: String(row['price_currency']),
-      status: row['status'] as ProductStatus,
-      sellerId: (row['seller_id'] as string | null) ?? null,
-      createdAt: fromSqlTimestamp(row['created_at'] as string | Date)!,
-      updatedAt: fromSqlTimestamp(row['updated_at'] as string | Date)!,
-      version: Number(row['version']),
-    });
-    return toView(product, Number(row['available']));
+    return viewOfRow(row);
   }
 
   /** Several products at once (cart pricing); unknown or hidden ones are left out. */
   async getMany(actor: Actor | undefined, productIds: string[]): Promise<ProductView[]> {
     if (!Array.isArray(productIds) || productIds.length > 200) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'productIds must hold at most 200 ids');
-    const ids = productIds.filter((id) => typeof id === 'string' && UUID.test(id));
+    const ids = [...new Set(productIds.filter((id) => typeof id === 'string' && UUID.test(id)))];
     if (!ids.length) return [];
-    const products = await this.dataSource.getRepository(Product).findBy({ id: In(ids) });
-    const available = await this.inventory.availability(this.dataSource.manager, ids);
-    return products.filter((p) => p.status === 'ACTIVE' || canSeeUnpublished(actor, p)).map((p) => toView(p, available.get(p.id) ?? 0));
+    const rows = (await this.dataSource.query(`${VIEW_SELECT} WHERE p.id IN (${ids.map(() => '?').join(', ')})`, ids)) as ViewRow[];
+    return rows.filter((r) => r['status'] === 'ACTIVE' || canSeeUnpublished(actor, { sellerId: (r['seller_id'] as string | null) ?? null })).map(viewOfRow);
   }
 
-  /**
-   * Search, filters, sort and pages: a count, then the page's ids, then the
-   * columns a list shows for those ids only (no entity hydration, no per-row lookups).
-   */
   async list(actor: Actor | undefined, q: ListProducts): Promise<Page<ProductSummary>> {
     const page = Math.max(1, Math.floor(Number(q.page ?? 1)) || 1);
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(Number(q.pageSize ?? 20)) || 20));
