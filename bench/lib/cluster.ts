@@ -46,7 +46,7 @@ export function freePort(): Promise<number> {
 }
 
 /** The apps `--profile` profiles; SIGUSR2 starts and stops their profiler (bench/lib/cpu-profiler.mjs). */
-export const PROFILED: readonly string[] = ['product', 'gateway'];
+export const PROFILED: readonly string[] = ['product', 'cart', 'gateway'];
 
 /** `profileDir`: the profiled apps write their CPU profiles there. */
 export async function startCluster(opts: { products: number; log: (s: string) => void; profileDir?: string }): Promise<Cluster> {

@@ -65,29 +65,33 @@ export class CartService {
     if (!product) throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, 'no such product');
     if (product.status !== 'ACTIVE') throw new DomainError(ErrorCodes.PRODUCT_UNAVAILABLE, 'this product is not for sale');
     // The fallback copy of the product's facts is a cache: refreshed on its own, not with the line.
-    await retryTransaction(() => this.dataSource.transaction((m) => this.snapshots.applyFacts(m, { productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt))));
-    // Two adds at once (a double click, two tabs) both count: the line is written only if it is as read, else read again.
-    await retryTransaction(
-      () =>
-        this.dataSource.transaction(async (m) => {
-          const line = await m.findOneBy(CartLine, { customerId, productId });
-          const total = (line?.quantity ?? 0) + quantity;
-          this.checkQuantity(total);
-          if (total > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
-          if (!line && (await m.countBy(CartLine, { customerId })) >= this.limits.maxLines) {
-            throw new DomainError(ErrorCodes.CART_LIMIT, `a cart holds at most ${this.limits.maxLines} products`);
-          }
-          const now = new Date();
-          if (line) {
-            const { affected } = await m.update(CartLine, { customerId, productId, quantity: line.quantity }, { quantity: total, updatedAt: now });
-            if (!affected) throw new LineChanged();
-          } else {
-            await m.insert(CartLine, { customerId, productId, quantity, unitPriceAmount: product.price.amount, unitPriceCurrency: product.price.currency, addedAt: now, updatedAt: now });
-          }
-        }),
+    await this.snapshots.refresh({ productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt));
+    // Two adds at once (a double click, two tabs) both count: the line is written only if it is as read (one
+    // statement, no transaction needed), else read again. The lines read above serve the first attempt.
+    const m = this.dataSource.manager;
+    let attempts = 0;
+    const after = await retryTransaction(
+      async () => {
+        const lines = attempts++ === 0 ? before : await this.lines(customerId);
+        const line = lines.find((l) => l.productId === productId);
+        const total = (line?.quantity ?? 0) + quantity;
+        this.checkQuantity(total);
+        if (total > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
+        if (!line && lines.length >= this.limits.maxLines) throw new DomainError(ErrorCodes.CART_LIMIT, `a cart holds at most ${this.limits.maxLines} products`);
+        const now = new Date();
+        if (line) {
+          const { affected } = await m.update(CartLine, { customerId, productId, quantity: line.quantity }, { quantity: total, updatedAt: now });
+          if (!affected) throw new LineChanged();
+          return lines.map((l) => (l === line ? Object.assign(new CartLine(), l, { quantity: total, updatedAt: now }) : l));
+        }
+        const added = Object.assign(new CartLine(), { customerId, productId, quantity, unitPriceAmount: product.price.amount, unitPriceCurrency: product.price.currency, addedAt: now, updatedAt: now });
+        await m.insert(CartLine, added);
+        return [...lines, added];
+      },
       (err) => isDeadlockError(err) || isDuplicateKeyError(err) || err instanceof LineChanged,
     );
-    return this.render(customerId, await this.lines(customerId), factsOf(catalog.values()), false);
+    // After a retry the cart may hold lines the catalog was not asked about: show it afresh.
+    return attempts === 1 ? this.render(customerId, after, factsOf(catalog.values()), false) : this.view(customerId);
   }
 
   /** Sets a line's quantity (0 removes it). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Money, ProductCreated, ProductSnapshotView, ProductStatus, StockChanged } from '@shop/contracts';
-import { isDuplicateKeyError, sqlTimestamp } from '@shop/database';
+import { isDuplicateKeyError, retryTransaction, sqlTimestamp } from '@shop/database';
+import { LRUCache } from 'lru-cache';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { ProductSnapshot } from './product-snapshot.entity.js';
 
@@ -11,6 +12,9 @@ import { ProductSnapshot } from './product-snapshot.entity.js';
  */
 @Injectable()
 export class ProductSnapshotsService {
+  /** The newest facts time this process knows each copy holds (at least): adds of a known product skip the read. */
+  private readonly seen = new LRUCache<string, number>({ max: 10_000 });
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Applies a product's facts as of `at`; an older fact never overwrites a newer one. */
@@ -33,6 +37,20 @@ export class ProductSnapshotsService {
       .set({ name: e.name, priceAmount: e.price.amount, priceCurrency: e.price.currency, status: e.status, updatedAt: at })
       .where('product_id = :id AND updated_at <= :at', { id: e.productId, at: sqlTimestamp(at) })
       .execute();
+  }
+
+  /**
+   * Refreshes the copy from what the catalog just answered, outside any other
+   * work: read first (no lock, no transaction: the common case of a copy
+   * already as new), written only when older, and retried when InnoDB picks
+   * the write as a deadlock victim (concurrent adds of a new product).
+   */
+  async refresh(facts: Pick<ProductCreated, 'productId' | 'name' | 'price' | 'status'>, at: Date): Promise<void> {
+    // A copy only moves forward (every write is conditional on its time), so what this process saw or wrote is a floor.
+    if ((this.seen.get(facts.productId) ?? -1) >= at.getTime()) return;
+    const existing = await this.dataSource.getRepository(ProductSnapshot).findOneBy({ productId: facts.productId });
+    if (!existing || existing.updatedAt.getTime() < at.getTime()) await retryTransaction(() => this.dataSource.transaction((m) => this.applyFacts(m, facts, at)));
+    this.seen.set(facts.productId, Math.max(existing?.updatedAt.getTime() ?? -1, at.getTime()));
   }
 
   async applyPrice(manager: EntityManager, productId: string, price: Money, at: Date): Promise<void> {
