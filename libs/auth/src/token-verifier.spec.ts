@@ -67,6 +67,7 @@ describe('TokenVerifier', () => {
 
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   async function refusal(token: string): Promise<string> {
@@ -146,6 +147,38 @@ describe('TokenVerifier', () => {
     await refusal(`${header}.${payload}.${signature}`);
     const impostor = await newKey();
     await refusal(await sign({ ...impostor, kid: key.kid }));
+  });
+
+  it('knows a verified token until it expires (plus the leeway), then refuses it as expired', async () => {
+    const token = await sign(key, { claims: { exp: now() + 10 } });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const checks = vi.spyOn(globalThis.crypto.subtle, 'verify');
+    await verifier.verify(token);
+    await verifier.verify(token);
+    expect(checks).toHaveBeenCalledTimes(1);
+    published.keys = [];
+    // Known: the (now unpublished) key is not consulted again while the key set is not refetched.
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    vi.advanceTimersByTime(14_000);
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    vi.advanceTimersByTime(2_000);
+    expect(await refusal(token)).toMatch(/not valid|expired/);
+  });
+
+  it('forgets every verified token when the key set is fetched again: a key taken out takes its tokens with it', async () => {
+    const token = await sign(key);
+    await verifier.verify(token);
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const rotated = await newKey();
+    published.keys = [rotated.jwk];
+    const stranger = refusal(await sign(await newKey()));
+    await vi.advanceTimersByTimeAsync(5_100);
+    await stranger;
+    expect(published.fetches).toBe(2);
+    // Verified before, but its key is gone: checked again (and refused, after one more refetch for its kid).
+    const again = refusal(token);
+    await vi.advanceTimersByTimeAsync(5_100);
+    await again;
   });
 
   it('fetches the key set once for many tokens', async () => {
