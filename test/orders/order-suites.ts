@@ -551,4 +551,3 @@ export function compensationSuite(get: () => OrderShop, windowMs: number): void 
   });
 }
 
-export { ADDRESS, addToCart, checkout, createProduct, settled };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderStatus, OrderView, ProductView } from '@shop/contracts';
 import { eventually } from '@shop/testing';
-import type { Account, Reply, Shop } from '../catalog/shop.js';
+import type { Account, Reply } from '../catalog/shop.js';
 
 /** Small clients of the order API shared by the order tests of both modes. */
 export const ADDRESS = { name: 'Ada Lovelace', line1: '12 St James’s Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
@@ -57,4 +57,3 @@ export async function settled(http: Http, token: string, orderId: string, status
   );
 }
 
-export type { Shop };
