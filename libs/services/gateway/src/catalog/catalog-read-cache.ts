@@ -29,15 +29,16 @@ const FOLLOW_RETRY_MS = 5_000;
 @Injectable()
 export class CatalogReadCache implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CatalogReadCache');
+  // Bounded by count (a product view is ~1-2 KB, a page of 20 ~6 KB): at most ~20 MB together.
   private readonly products = new LRUCache<string, ProductView>({
-    max: 20_000,
+    max: 10_000,
     dispose: (p, key) => {
       const keys = this.keysOf.get(p.id);
       keys?.delete(key);
       if (keys?.size === 0) this.keysOf.delete(p.id);
     },
   });
-  private readonly pages = new LRUCache<string, Page<ProductSummary>>({ max: 5_000 });
+  private readonly pages = new LRUCache<string, Page<ProductSummary>>({ max: 1_000 });
   /** The cache keys of each product (its id, its slug). */
   private readonly keysOf = new Map<string, Set<string>>();
   /** Bumped by every change: a read that started before it is not stored after it. */
