@@ -139,9 +139,9 @@ describe('cluster: one request is one correlation id in every log and one trace 
     expect(toCart.parentSpanId).toBe(http.spanId);
     const inCart = one(trace, { service: 'cart', kind: OtlpSpanKind.SERVER, name: 'cart.addItem process' });
     expect(inCart.parentSpanId).toBe(toCart.spanId);
-    const toProduct = one(trace, { service: 'cart', kind: OtlpSpanKind.CLIENT, name: 'product.get send' });
+    const toProduct = one(trace, { service: 'cart', kind: OtlpSpanKind.CLIENT, name: 'product.getMany send' });
     expect(toProduct.parentSpanId).toBe(inCart.spanId);
-    const inProduct = one(trace, { service: 'product', kind: OtlpSpanKind.SERVER, name: 'product.get process' });
+    const inProduct = one(trace, { service: 'product', kind: OtlpSpanKind.SERVER, name: 'product.getMany process' });
     expect(inProduct.parentSpanId).toBe(toProduct.spanId);
     expect(inProduct.attributes).toMatchObject({ 'rpc.system': 'rabbitmq', 'shop.correlation_id': correlationId });
   });

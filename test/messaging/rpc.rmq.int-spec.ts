@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DomainError, ErrorCodes, type ProductView } from '@shop/contracts';
-import { MessageContextStore } from '@shop/messaging';
+import { DomainError, ErrorCodes, MessageHeaders, type ProductView, createEnvelope } from '@shop/contracts';
+import { MessageContextStore, RmqRpcChannel, messagingOptionsFromEnv } from '@shop/messaging';
+import { firstValueFrom } from 'rxjs';
 // Test code only: the test helpers depend on messaging, never the library itself.
 import { type SpawnedProcess, eventually, spawnNode, uniqueName, withChannel } from '@shop/testing';
 import { type RpcCaller, type RpcFixtureConfig, type RpcServerApp, productView, startRpcCaller, startRpcServer } from './fixtures/rpc-apps.js';
@@ -160,6 +161,36 @@ describe('RPC over RabbitMQ with no consumer on the queue', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(product.log.handled.map((h) => h.request)).toEqual([{ idOrSlug: 'in-time' }]);
     const depth = await withChannel((ch) => ch.checkQueue(`${config.namespace}.product.rpc`));
+    expect(depth.messageCount).toBe(0);
+  });
+});
+
+describe('RPC deadline on RabbitMQ', () => {
+  const apps: RpcServerApp[] = [];
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+  });
+
+  it('a server drops a request the broker still delivers after its caller stopped waiting (x-deadline past), and handles one in time', async () => {
+    const config: RpcFixtureConfig = { transport: 'broker', namespace: namespace(), rpcTimeoutMs: 5_000 };
+    const product = await startRpcServer('product', config);
+    apps.push(product);
+    const queue = `${config.namespace}.product.rpc`;
+    const options = messagingOptionsFromEnv('gateway', { ...process.env, SHOP_NAMESPACE: config.namespace, SHOP_TRANSPORT: 'broker' });
+    const channel = new RmqRpcChannel(options, queue);
+    // The broker-side expiration is 30 s for both: only the deadline header (here in the past for one) can stop a request.
+    const call = (idOrSlug: string, deadline: number) =>
+      firstValueFrom(channel.request('product.get', createEnvelope('product.get', { idOrSlug }), 30_000, { [MessageHeaders.deadline]: String(deadline) }));
+    try {
+      await expect(call('late', Date.now() - 1_000)).rejects.toMatchObject({ code: ErrorCodes.RPC_TIMEOUT });
+      await expect(call('in-time', Date.now() + 30_000)).resolves.toMatchObject({ id: 'in-time' });
+    } finally {
+      await channel.close();
+    }
+    await eventually(() => product.log.handled.length > 0, { timeoutMs: 10_000, what: 'the request in time handled' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(product.log.handled.map((h) => h.request)).toEqual([{ idOrSlug: 'in-time' }]);
+    const depth = await withChannel((ch) => ch.checkQueue(queue));
     expect(depth.messageCount).toBe(0);
   });
 });

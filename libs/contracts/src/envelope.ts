@@ -42,6 +42,8 @@ export const MessageHeaders = {
   attempt: 'x-attempt',
   error: 'x-error',
   errorCode: 'x-error-code',
+  /** RPC requests: when the caller stops waiting (epoch milliseconds). */
+  deadline: 'x-deadline',
 } as const;
 
 /** A new time-ordered unique id (UUIDv7). */

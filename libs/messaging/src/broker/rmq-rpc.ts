@@ -65,8 +65,11 @@ export class RmqRpcChannel implements RpcChannel {
 
   request(pattern: string, envelope: Envelope, timeoutMs: number, headers: Record<string, string> = {}): Observable<unknown> {
     // A request nobody picked up before the caller gave up expires in the
-    // queue instead of being handled for a caller that is no longer waiting.
-    const record = new RmqRecord(envelope, { expiration: String(timeoutMs), headers: { ...envelopeHeaders(envelope), ...headers } });
+    // queue instead of being handled for a caller that is no longer waiting;
+    // the deadline lets the server refuse one the broker still delivers (it
+    // expires messages only at the queue's head, by its own clock).
+    const deadline = String(Date.now() + timeoutMs);
+    const record = new RmqRecord(envelope, { expiration: String(timeoutMs), headers: { ...envelopeHeaders(envelope), [MessageHeaders.deadline]: deadline, ...headers } });
     return defer(() => this.client.send(pattern, record));
   }
 

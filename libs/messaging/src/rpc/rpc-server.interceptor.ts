@@ -1,8 +1,8 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, Logger, type NestInterceptor, Optional } from '@nestjs/common';
 import { RmqContext } from '@nestjs/microservices';
-import { DomainError, ErrorCodes, isEnvelope } from '@shop/contracts';
+import { DomainError, ErrorCodes, MessageHeaders, isEnvelope } from '@shop/contracts';
 import { SpanKind, contextFromHeaders, endSpan, startSpan, withSpan } from '@shop/observability';
-import { Observable, type Subscription, finalize, from, switchMap, tap } from 'rxjs';
+import { Observable, type Subscription, finalize, from, switchMap, tap, throwError } from 'rxjs';
 import { MessageContextStore } from '../context.js';
 import { InProcessContext } from '../in-process/in-process.transport.js';
 import { MessagingMetrics, outcomeCode } from '../metrics.js';
@@ -21,8 +21,8 @@ function requestHeaders(ctx: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * Checks the envelope, verifies the caller's token (the actor a request claims
- * is never trusted), restores the correlation context and the caller's trace
+ * Checks the envelope, drops a request past the caller's deadline, verifies
+ * the caller's token (the actor a request claims is never trusted), restores the correlation context and the caller's trace
  * context (the handler runs in a server span, child of the caller's), and
  * acks when done. Counts and times every request by pattern and outcome code.
  */
@@ -52,7 +52,17 @@ export class RpcServerInterceptor implements NestInterceptor {
       observe(err);
       throw err;
     }
-    const parent = contextFromHeaders(requestHeaders(rpc.getContext()));
+    const headers = requestHeaders(rpc.getContext());
+    const deadline = Number(headers?.[MessageHeaders.deadline]);
+    if (deadline && Date.now() > deadline) {
+      // The caller has stopped waiting: running the handler now could only do work nobody sees (or do it twice on a retry).
+      const err = new DomainError(ErrorCodes.RPC_TIMEOUT, 'the caller stopped waiting before this request was picked up');
+      observe(err);
+      ackRpcRequest(context);
+      this.logger.warn({ msg: 'rpc request past its deadline dropped', pattern: data.type, lateMs: Date.now() - deadline });
+      return throwError(() => err);
+    }
+    const parent = contextFromHeaders(headers);
     const span = startSpan(this.options?.service ?? 'rpc', `${data.type} process`, {
       kind: SpanKind.SERVER,
       parent,
