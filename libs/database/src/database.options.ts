@@ -143,10 +143,15 @@ export async function openDataSource(options: DatabaseOptions, schema: ServiceSc
   return ds;
 }
 
+/** The driver's error code (mysql2's `ER_*`, better-sqlite3's `SQLITE_*`) of an error, wrapped by TypeORM or not. */
+export function driverErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; driverError?: { code?: string } } | undefined;
+  return e?.driverError?.code ?? e?.code;
+}
+
 /** `true` for a duplicate-key error on MySQL/MariaDB or SQLite. */
 export function isDuplicateKeyError(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } } | undefined;
-  const code = e?.driverError?.code ?? e?.code;
+  const code = driverErrorCode(err);
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 

@@ -1,9 +1,9 @@
 import pRetry from 'p-retry';
+import { driverErrorCode } from './database.options.js';
 
 /** `true` when the database gave up a transaction to break a lock cycle (InnoDB) or found it busy (SQLite); it is safe to run again. */
 export function isDeadlockError(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } } | undefined;
-  const code = e?.driverError?.code ?? e?.code;
+  const code = driverErrorCode(err);
   return code === 'ER_LOCK_DEADLOCK' || code === 'SQLITE_BUSY';
 }
 

@@ -58,12 +58,7 @@ export class CartService {
     checkProductId(productId);
     // One catalog call answers for the product added and for every line of the cart shown after it.
     const before = await this.lines(customerId);
-    const catalog = await this.catalog([...new Set([...before.map((l) => l.productId), productId])]).catch(() => {
-      throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, 'the catalog cannot be reached to check this product; try again shortly');
-    });
-    const product = catalog.get(productId);
-    if (!product) throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, 'no such product');
-    if (product.status !== 'ACTIVE') throw new DomainError(ErrorCodes.PRODUCT_UNAVAILABLE, 'this product is not for sale');
+    const { product, catalog } = await this.forSale(productId, before);
     // The fallback copy of the product's facts is a cache: refreshed on its own, not with the line.
     await this.snapshots.refresh({ productId, name: product.name, price: product.price, status: product.status }, new Date(product.updatedAt));
     // Two adds at once (a double click, two tabs) both count: the line is written only if it is as read (one
@@ -102,7 +97,7 @@ export class CartService {
     const line = await this.dataSource.getRepository(CartLine).findOneBy({ customerId, productId: String(productId) });
     if (!line) throw new DomainError(ErrorCodes.CART_ITEM_NOT_FOUND, 'this product is not in the cart');
     if (quantity > line.quantity) {
-      const product = await this.currentProduct(productId);
+      const { product } = await this.forSale(productId);
       if (quantity > product.available) throw new DomainError(ErrorCodes.STOCK_INSUFFICIENT, `only ${product.available} available`, { available: product.available });
     }
     await this.dataSource.getRepository(CartLine).update({ customerId, productId }, { quantity, updatedAt: new Date() });
@@ -128,18 +123,19 @@ export class CartService {
     }
   }
 
-  /** The catalog's word on a product, now: unknown products are refused rather than guessed. */
-  private async currentProduct(productId: string): Promise<ProductView> {
+  /**
+   * The catalog's word on a product, now, with the other products of `lines`
+   * in the same call: unknown products are refused rather than guessed.
+   */
+  private async forSale(productId: string, lines: CartLine[] = []): Promise<{ product: ProductView; catalog: Map<string, ProductView> }> {
     checkProductId(productId);
-    let product: ProductView;
-    try {
-      product = await this.rpc.send('product.get', { idOrSlug: productId }, { timeoutMs: this.limits.catalogTimeoutMs });
-    } catch (err) {
-      if (err instanceof DomainError && err.code === ErrorCodes.PRODUCT_NOT_FOUND) throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, 'no such product');
+    const catalog = await this.catalog([...new Set([...lines.map((l) => l.productId), productId])]).catch(() => {
       throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, 'the catalog cannot be reached to check this product; try again shortly');
-    }
+    });
+    const product = catalog.get(productId);
+    if (!product) throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, 'no such product');
     if (product.status !== 'ACTIVE') throw new DomainError(ErrorCodes.PRODUCT_UNAVAILABLE, 'this product is not for sale');
-    return product;
+    return { product, catalog };
   }
 
   private lines(customerId: string): Promise<CartLine[]> {

@@ -80,34 +80,40 @@ export class CatalogReadCache implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** A product as anyone sees it; only ACTIVE ones are kept (drafts depend on who asks). */
-  async product(idOrSlug: string, load: () => Promise<ProductView>): Promise<ProductView> {
+  product(idOrSlug: string, load: () => Promise<ProductView>): Promise<ProductView> {
     const key = `p:${idOrSlug}`;
-    const ttl = this.usableTtl('product');
-    if (ttl === 0) return load();
-    const hit = this.products.get(key);
-    this.lookups?.inc({ cache: 'product', result: hit ? 'hit' : 'miss' });
-    if (hit) return hit;
-    const generation = this.generation;
-    const value = await load();
-    if (generation === this.generation && value.status === 'ACTIVE') {
-      this.products.set(key, value, { ttl });
-      const keys = this.keysOf.get(value.id) ?? new Set<string>();
-      this.keysOf.set(value.id, keys.add(key));
-    }
-    return value;
+    return this.read('product', this.products, key, this.usableTtl('product'), load, (p) => p.status === 'ACTIVE', (p) => {
+      this.keysOf.set(p.id, (this.keysOf.get(p.id) ?? new Set<string>()).add(key));
+    });
   }
 
   /** A page of ACTIVE products (the only status whose pages are the same for every caller). */
-  async page(query: Record<string, unknown>, load: () => Promise<Page<ProductSummary>>): Promise<Page<ProductSummary>> {
+  page(query: Record<string, unknown>, load: () => Promise<Page<ProductSummary>>): Promise<Page<ProductSummary>> {
     const ttl = query['status'] !== undefined && query['status'] !== 'ACTIVE' ? 0 : this.usableTtl('page');
-    if (ttl === 0) return load();
     const key = JSON.stringify(Object.keys(query).sort().map((k) => [k, query[k]]));
-    const hit = this.pages.get(key);
-    this.lookups?.inc({ cache: 'page', result: hit ? 'hit' : 'miss' });
+    return this.read('page', this.pages, key, ttl, load, () => true);
+  }
+
+  /** From memory, else loaded and kept for `ttl` if `keep` says so and no change overtook the load (then `stored` is told). */
+  private async read<T extends object>(
+    cache: 'product' | 'page',
+    entries: LRUCache<string, T>,
+    key: string,
+    ttl: number,
+    load: () => Promise<T>,
+    keep: (value: T) => boolean,
+    stored: (value: T) => void = () => undefined,
+  ): Promise<T> {
+    if (ttl === 0) return load();
+    const hit = entries.get(key);
+    this.lookups?.inc({ cache, result: hit ? 'hit' : 'miss' });
     if (hit) return hit;
     const generation = this.generation;
     const value = await load();
-    if (generation === this.generation) this.pages.set(key, value, { ttl });
+    if (generation === this.generation && keep(value)) {
+      entries.set(key, value, { ttl });
+      stored(value);
+    }
     return value;
   }
 

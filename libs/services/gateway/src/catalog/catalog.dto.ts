@@ -218,7 +218,8 @@ export class AdjustStockBody {
   reason!: string;
 }
 
-export class PageQuery {
+/** The pages of a product's stock movements (50 by default, at most 200). */
+export class StockMovementsQuery {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
   @IsOptional()
   @Type(() => Number)

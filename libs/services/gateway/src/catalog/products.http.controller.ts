@@ -5,7 +5,7 @@ import { ErrorCodes } from '@shop/contracts';
 import { MessageContextStore, RpcClient } from '@shop/messaging';
 import { CatalogReadCache } from './catalog-read-cache.js';
 import { ApiEndpoint, ApiProblems, ApiUuidParam } from '../openapi/api-docs.decorators.js';
-import { AdjustStockBody, CreateCategoryBody, CreateProductBody, ListProductsQuery, PageQuery, UpdateCategoryBody, UpdateProductBody } from './catalog.dto.js';
+import { AdjustStockBody, CreateCategoryBody, CreateProductBody, ListProductsQuery, StockMovementsQuery, UpdateCategoryBody, UpdateProductBody } from './catalog.dto.js';
 import { CategoryViewDto, DeletedDto, ProductPageDto, ProductViewDto, StockMovementPageDto, StockViewDto } from './catalog.views.js';
 
 /**
@@ -84,7 +84,7 @@ export class ProductsHttpController {
   @ApiEndpoint('A product\'s stock movements, newest first', StockMovementPageDto, 'Sellers see their own products only.')
   @ApiUuidParam('id', 'The product.')
   @ApiProblems(ErrorCodes.PRODUCT_NOT_FOUND)
-  movements(@Param('id', ParseUUIDPipe) productId: string, @Query() query: PageQuery) {
+  movements(@Param('id', ParseUUIDPipe) productId: string, @Query() query: StockMovementsQuery) {
     return this.rpc.send('product.stockMovements', { productId, ...query });
   }
 }

@@ -1,13 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
-interface ThrottlerStorageRecord {
-  totalHits: number;
-  timeToExpire: number;
-  isBlocked: boolean;
-  timeToBlockExpire: number;
-}
-
 interface Window {
   hits: number;
   endsAt: number;
@@ -29,7 +22,7 @@ export class MemoryThrottlerStorage implements ThrottlerStorage, OnApplicationSh
     this.sweeper = setInterval(() => this.sweep(), sweepEveryMs).unref();
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
     const now = this.now();
     const id = `${throttlerName}:${key}`;
     let w = this.windows.get(id);

@@ -79,6 +79,11 @@ const VIEW_SELECT = `SELECT p.id AS id, p.slug AS slug, p.name AS name, p.descri
 
 type ViewRow = Record<string, unknown>;
 
+/** ACTIVE products for everyone, the others for their seller and admins. */
+function visibleTo(actor: Actor | undefined, row: ViewRow): boolean {
+  return row['status'] === 'ACTIVE' || canSeeUnpublished(actor, { sellerId: (row['seller_id'] as string | null) ?? null });
+}
+
 function viewOfRow(row: ViewRow): ProductView {
   const product = Object.assign(new Product(), {
     id: String(row['id']),
@@ -112,7 +117,7 @@ export class ProductsService {
     if (typeof idOrSlug !== 'string' || !idOrSlug || idOrSlug.length > 160) throw new DomainError(ErrorCodes.VALIDATION_FAILED, 'idOrSlug is required');
     // One round trip for the product and its stock, no entity hydration: the hottest read of the catalog.
     const [row] = (await this.dataSource.query(`${VIEW_SELECT} WHERE ${UUID.test(idOrSlug) ? 'p.id' : 'p.slug'} = ?`, [idOrSlug])) as ViewRow[];
-    if (!row || (row['status'] !== 'ACTIVE' && !canSeeUnpublished(actor, { sellerId: (row['seller_id'] as string | null) ?? null }))) {
+    if (!row || !visibleTo(actor, row)) {
       throw new DomainError(ErrorCodes.PRODUCT_NOT_FOUND, `No product "${idOrSlug}"`);
     }
     return viewOfRow(row);
@@ -124,7 +129,7 @@ export class ProductsService {
     const ids = [...new Set(productIds.filter((id) => typeof id === 'string' && UUID.test(id)))];
     if (!ids.length) return [];
     const rows = (await this.dataSource.query(`${VIEW_SELECT} WHERE p.id IN (${ids.map(() => '?').join(', ')})`, ids)) as ViewRow[];
-    return rows.filter((r) => r['status'] === 'ACTIVE' || canSeeUnpublished(actor, { sellerId: (r['seller_id'] as string | null) ?? null })).map(viewOfRow);
+    return rows.filter((r) => visibleTo(actor, r)).map(viewOfRow);
   }
 
   async list(actor: Actor | undefined, q: ListProducts): Promise<Page<ProductSummary>> {
