@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SERVICE_NAMES } from '@shop/contracts';
-import { type SpawnedProcess, spawnNode, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, spawnNode, waitForHttp, freePortBlock } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '..');
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -85,7 +85,7 @@ async function load(url: string): Promise<Autocannon & { cpuMsPerRequest: number
 }
 
 try {
-  const base = 27000 + Math.floor(Math.random() * 200) * 20;
+  const base = freePortBlock(20);
   const off = await start(false, base);
   const on = await start(true, base + 10);
   const page = (await (await fetch(`${off}/api/v1/products?pageSize=1`)).json()) as { items: Array<{ slug: string }> };

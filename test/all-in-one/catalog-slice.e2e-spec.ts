@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ProductSnapshotView, ProductSummary, ProductView } from '@shop/contracts';
 import { RpcClient } from '@shop/messaging';
-import { eventually, spawnNode } from '@shop/testing';
+import { eventually, spawnNode, freePortBlock } from '@shop/testing';
 import { type Platform, startPlatform } from '../../apps/all-in-one/src/platform.js';
 
 const SEEDED = 24;
@@ -90,7 +90,7 @@ describe('all-in-one: the catalog slice through the gateway, in-process messagin
 describe('npm start (the all-in-one main) as a process', () => {
   it('boots every service, prints the URLs, serves the catalog and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shop-aio-main-'));
-    const base = 23000 + Math.floor(Math.random() * 500) * 10;
+    const base = freePortBlock(10);
     const names = ['GATEWAY', 'DISCOVERY', 'CONFIG', 'USER', 'PRODUCT', 'CART', 'ORDER', 'NOTIFICATION'];
     const ports = Object.fromEntries(names.map((n, i) => [`${n}_HTTP_PORT`, String(base + i)]));
     const app = spawnNode(resolve(import.meta.dirname, '../../apps/all-in-one/src/main.ts'), { ...ports, DB_SQLITE_DIR: dataDir, SEED_DEMO_PRODUCTS: '5' });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CategoryView, Page, ProductSummary } from '@shop/contracts';
 import { demoProduct } from '@shop/services/product';
-import { spawnNode } from '@shop/testing';
+import { spawnNode, freePortBlock } from '@shop/testing';
 
 interface Snapshot {
   categories: Array<{ slug: string; parent: string | null; productCount: number }>;
@@ -19,7 +19,7 @@ interface Snapshot {
  */
 async function bootAndRead(): Promise<Snapshot> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shop-demo-'));
-  const base = 25000 + Math.floor(Math.random() * 400) * 10;
+  const base = freePortBlock(10);
   const names = ['GATEWAY', 'DISCOVERY', 'CONFIG', 'USER', 'PRODUCT', 'CART', 'ORDER', 'NOTIFICATION'];
   const ports = Object.fromEntries(names.map((n, i) => [`${n}_HTTP_PORT`, String(base + i)]));
   const app = spawnNode(resolve(import.meta.dirname, '../../apps/all-in-one/src/main.ts'), { ...ports, DB_SQLITE_DIR: dataDir });

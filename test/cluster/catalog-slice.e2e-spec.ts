@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { ProductSummary, ProductView } from '@shop/contracts';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
-import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp, freePortBlock } from '@shop/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseExposition } from '../observability/prometheus.js';
 
@@ -18,7 +18,7 @@ const SEEDED = 12;
 describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and MariaDB', () => {
   const namespace = uniqueName('e2e').replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
-  const base = 24000 + Math.floor(Math.random() * 400) * 10;
+  const base = freePortBlock(10);
   const port = { user: base + 1, product: base + 2, cart: base + 3, gateway: base };
   const env = { SHOP_NAMESPACE: namespace, DB_NAME_PREFIX: dbPrefix, SEED_DEMO_PRODUCTS: String(SEEDED), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, KAFKA_BROKERS: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092' };
   const processes = new Map<string, SpawnedProcess>();

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type DeadLetterView, type EventType, type MailboxMessageView, type OrderStatusChanged, type Page, createEnvelope } from '@shop/contracts';
 import { KafkaEventPublisher, messagingOptionsFromEnv, retryDelay, retryQueueName } from '@shop/messaging';
-import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp, withChannel, freePort } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, eventually, queryDatabase, spawnNode, uniqueName, waitForHttp, withChannel, freePort, freePortBlock } from '@shop/testing';
 import { SmtpSink } from '../notification/smtp-sink.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -20,7 +20,7 @@ const RETRY_DELAY_MS = 300;
 describe('cluster: notifications from Kafka order events through RabbitMQ jobs to SMTP', () => {
   const namespace = uniqueName('e2en').replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
-  const base = 26000 + Math.floor(Math.random() * 400) * 10;
+  const base = freePortBlock(10);
   const port = { gateway: base, user: base + 1, notification: base + 5 };
   const sink = new SmtpSink();
   let smtpPort: number;

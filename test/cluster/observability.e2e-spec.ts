@@ -13,6 +13,7 @@ import {
   startOtlpReceiver,
   uniqueName,
   waitForHttp,
+  freePortBlock,
 } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -32,7 +33,7 @@ const CUSTOMER = { email: 'customer@obs.test', password: 'quiet-meadow-passphras
 describe('cluster: one request is one correlation id in every log and one trace across RabbitMQ and Kafka', () => {
   const namespace = uniqueName('obs').replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
-  const base = 25000 + Math.floor(Math.random() * 400) * 10;
+  const base = freePortBlock(10);
   const port: Record<App, number> = { gateway: base, user: base + 1, product: base + 2, cart: base + 3, order: base + 4, notification: base + 5 };
   const gateway = `http://127.0.0.1:${port.gateway}`;
   const processes = new Map<App, SpawnedProcess>();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RunningService, bootstrapService } from '@shop/platform';
 import { configService } from '@shop/services/config';
-import { type SpawnedProcess, eventually, spawnNode, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, eventually, spawnNode, waitForHttp, freePortBlock } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
 const entry = resolve(root, 'apps/notification/src/main.ts');
@@ -14,7 +14,7 @@ const entry = resolve(root, 'apps/notification/src/main.ts');
  * answers; placeholders the app cannot resolve; the log level applied live.
  */
 describe('config client: boot, fail-fast, cache, placeholders and a live log level', () => {
-  const base = 27000 + Math.floor(Math.random() * 300) * 10;
+  const base = freePortBlock(10);
   const configPort = base;
   const configUrl = `http://127.0.0.1:${configPort}`;
   let dir: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import amqp from 'amqplib';
 import type { ConfigAnnouncement } from '@shop/config-client';
-import { type SpawnedProcess, createDatabases, dropDatabases, eventually, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, eventually, spawnNode, uniqueName, waitForHttp, freePortBlock } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
 const RPC_TIMEOUT_MS = 3_000;
@@ -28,7 +28,7 @@ rate-limit:
 describe('cluster: discovery and config across processes', () => {
   const namespace = uniqueName('dc').replace(/-/g, '');
   const dbPrefix = `${namespace}_`;
-  const base = 25000 + Math.floor(Math.random() * 400) * 10;
+  const base = freePortBlock(10);
   const port = { gateway: base, product: base + 2, discovery: base + 6, config: base + 7 };
   const gateway = `http://127.0.0.1:${port.gateway}`;
   const configUrl = `http://127.0.0.1:${port.config}`;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
-import { type SpawnedProcess, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, spawnNode, uniqueName, waitForHttp, freePortBlock } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +15,7 @@ const ARTIFACTS = resolve(root, 'test-artifacts');
  */
 describe('discovery dashboard in headless Chromium', () => {
   const namespace = uniqueName('dash');
-  const base = 28000 + Math.floor(Math.random() * 300) * 10;
+  const base = freePortBlock(10);
   const port = { discovery: base, order: base + 1, notification: base + 2 };
   const discoveryUrl = `http://127.0.0.1:${port.discovery}`;
   const common = { SHOP_TRANSPORT: 'in-process', DB_DRIVER: 'sqlite', DB_SQLITE_DIR: ':memory:', CONFIG_URL: 'none', SHOP_NAMESPACE: namespace, DISCOVERY_URLS: discoveryUrl, DISCOVERY_HEARTBEAT_MS: '300', APP_VERSION: '3.1.4-dash' };

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { InstanceView, PrometheusTargetGroup, RegistryView } from '@shop/discovery-client';
-import { type SpawnedProcess, eventually, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, eventually, spawnNode, uniqueName, waitForHttp, freePortBlock } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
 const TTL_MS = 2_000;
@@ -16,7 +16,7 @@ const HEARTBEAT_MS = 300;
  */
 describe('discovery: registration, heartbeats, eviction and deregistration of real processes', () => {
   const namespace = uniqueName('disc');
-  const base = 26000 + Math.floor(Math.random() * 300) * 10;
+  const base = freePortBlock(10);
   const port = { a: base, b: base + 1, order: base + 2, notification: base + 3 };
   const url = { a: `http://127.0.0.1:${port.a}`, b: `http://127.0.0.1:${port.b}` };
   const common = {

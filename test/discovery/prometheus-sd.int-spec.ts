@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type SpawnedProcess, eventually, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, eventually, spawnNode, uniqueName, waitForHttp, freePortBlock } from '@shop/testing';
 
 const root = resolve(import.meta.dirname, '../..');
 const PROMETHEUS = '/usr/bin/prometheus';
@@ -16,7 +16,7 @@ interface Target {
 /** Prometheus itself (Debian's package) discovering the apps through GET /sd/prometheus and scraping them. */
 describe('Prometheus scrapes every live instance found through discovery', () => {
   const namespace = uniqueName('prom');
-  const base = 29000 + Math.floor(Math.random() * 300) * 10;
+  const base = freePortBlock(10);
   const port = { discovery: base, notification: base + 1, prometheus: base + 2 };
   const discoveryUrl = `http://127.0.0.1:${port.discovery}`;
   const common = { SHOP_TRANSPORT: 'in-process', DB_DRIVER: 'sqlite', DB_SQLITE_DIR: ':memory:', CONFIG_URL: 'none', SHOP_NAMESPACE: namespace, DISCOVERY_URLS: discoveryUrl, DISCOVERY_HEARTBEAT_MS: '300' };

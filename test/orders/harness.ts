@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Role, StockView, TokenPair, UserView } from '@shop/contracts';
 import { RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
-import { type SpawnedProcess, createDatabases, dropDatabases, queryDatabase, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, queryDatabase, spawnNode, uniqueName, waitForHttp, freePortBlock } from '@shop/testing';
 import { DataSource } from 'typeorm';
 import { type Account, type Reply, type RequestOptions, gatewayClient, startShop } from '../catalog/shop.js';
 
@@ -54,7 +54,7 @@ export async function clusterShop(env: Record<string, string> = {}): Promise<Clu
   const root = resolve(import.meta.dirname, '../..');
   const namespace = uniqueName('ord').replace(/-/g, '');
   const prefix = `${namespace}_`;
-  const base = 26000 + Math.floor(Math.random() * 300) * 10;
+  const base = freePortBlock(10);
   const ports: Record<ClusterApp, number> = { gateway: base, user: base + 1, product: base + 2, cart: base + 3, order: base + 4, notification: base + 5 };
   const appEnv: Record<string, string> = {
     SHOP_NAMESPACE: namespace,

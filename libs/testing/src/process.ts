@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -123,4 +123,36 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * The first of `size` consecutive ports that all accept a listener on
+ * 127.0.0.1 right now, for apps a test starts as processes with fixed ports.
+ * Blocks lie between 20000 and 32000: below the kernel's ephemeral range (so
+ * no outgoing connection takes one meanwhile) and checked, because other
+ * servers live there too (RabbitMQ's distribution port is 25672). A random
+ * block out of 1,200 keeps test files running side by side apart. Synchronous
+ * (one short child process) so that a describe block can call it.
+ */
+export function freePortBlock(size = 10): number {
+  const script = `
+    const net = require('node:net');
+    const size = ${Number(size)};
+    const bindable = (port) => new Promise((ok) => {
+      const server = net.createServer();
+      server.once('error', () => ok(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
+    });
+    (async () => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const base = 20000 + Math.floor(Math.random() * Math.floor(12000 / size)) * size;
+        let all = true;
+        for (let i = 0; i < size && all; i++) all = await bindable(base + i);
+        if (all) return process.stdout.write(String(base));
+      }
+      process.exit(1);
+    })();`;
+  const base = Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }));
+  if (!Number.isInteger(base) || base <= 0) throw new Error(`no free block of ${size} ports`);
+  return base;
 }
