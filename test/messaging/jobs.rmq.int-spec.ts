@@ -357,15 +357,17 @@ describe('Jobs over RabbitMQ when a consumer process dies mid-job', () => {
     const ids = Array.from({ length: 24 }, (_, i) => `kill-${i}@example.com`);
     const producer = s.queue();
     await Promise.all(ids.map((to) => producer.enqueue('notifications', job(to))));
-    worker = spawnNode(workerEntry, { SHOP_NAMESPACE: s.options.namespace, RABBITMQ_URL: rabbitmqUrl, JOB_MAX_ATTEMPTS: String(maxAttempts), JOB_RETRY_DELAY_MS: String(retryDelayMs), JOB_PREFETCH: '6', JOB_SLOW_MS: '300', JOB_JOURNAL: journal, JOB_INSTANCE: 'worker-a' });
+    worker = spawnNode(workerEntry, { SHOP_NAMESPACE: s.options.namespace, RABBITMQ_URL: rabbitmqUrl, JOB_MAX_ATTEMPTS: String(maxAttempts), JOB_RETRY_DELAY_MS: String(retryDelayMs), JOB_PREFETCH: '6', JOB_SLOW_MS: '1500', JOB_JOURNAL: journal, JOB_INSTANCE: 'worker-a' });
     await worker.waitForOutput(/jobs worker ready/, 30_000);
 
-    // Kill once worker-a has finished some jobs and holds several more unfinished (prefetch 6).
+    // Kill once worker-a has finished some jobs and holds several more it started after its latest
+    // completion (prefetch 6): those have a whole JOB_SLOW_MS to go, while jobs of one batch complete
+    // within milliseconds of each other (counting those too, CI once killed as they finished).
     await eventually(
       () => {
         const lines = readJournal();
-        const done = jobsOf(lines, 'completed').length;
-        return done >= 3 && jobsOf(lines, 'started').length - done >= 3;
+        const lastCompletion = lines.findLastIndex((l) => l.event === 'completed');
+        return lastCompletion >= 0 && jobsOf(lines, 'completed').length >= 3 && jobsOf(lines.slice(lastCompletion + 1), 'started').length >= 3;
       },
       { timeoutMs: 15_000, intervalMs: 10, what: 'worker-a busy with unfinished jobs' },
     );
