@@ -8,6 +8,9 @@ import { EventFeed, type FeedHandler } from '../events/event-feed.js';
 import { EventPublisher } from '../events/event-publisher.js';
 import type { EventRecord } from '../in-process/in-process.broker.js';
 import { type MessagingOptions, namespaced } from '../options.js';
+import { stopKafkajsIdleTimerLoop } from './kafkajs-idle-loop.js';
+
+stopKafkajsIdleTimerLoop();
 
 const logger = new Logger('Kafka');
 

@@ -78,7 +78,8 @@ export class AuthService {
       this.logins?.inc({ outcome: 'disabled' });
       throw new DomainError(ErrorCodes.AUTH_ACCOUNT_DISABLED, 'this account is disabled');
     }
-    const pair = await this.dataSource.transaction((manager) => this.tokenPair(manager, user));
+    // One INSERT (the refresh token): atomic alone, no transaction around it.
+    const pair = await this.tokenPair(this.dataSource.manager, user);
     this.logins?.inc({ outcome: 'success' });
     return pair;
   }
