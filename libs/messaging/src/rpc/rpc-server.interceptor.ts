@@ -24,7 +24,8 @@ function requestHeaders(ctx: unknown): Record<string, unknown> | undefined {
  * Checks the envelope, drops a request past the caller's deadline, verifies
  * the caller's token (the actor a request claims is never trusted), restores
  * the correlation context and the caller's trace context (the handler runs in
- * a server span, child of the caller's), and acks when done. Counts and times every request by pattern and outcome code.
+ * a server span, child of the caller's), and acks when done. Counts and times
+ * every request by pattern and outcome code.
  */
 @Injectable()
 export class RpcServerInterceptor implements NestInterceptor {

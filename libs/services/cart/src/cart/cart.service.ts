@@ -124,11 +124,11 @@ export class CartService {
   }
 
   /**
-   * The catalog's word on a product, now, with the other products of `lines`
-   * in the same call: unknown products are refused rather than guessed.
+   * The catalog's word on a product (an id already checked: add checks it,
+   * update finds it in the cart), now, with the other products of `lines` in
+   * the same call: unknown products are refused rather than guessed.
    */
   private async forSale(productId: string, lines: CartLine[] = []): Promise<{ product: ProductView; catalog: Map<string, ProductView> }> {
-    checkProductId(productId);
     const catalog = await this.catalog([...new Set([...lines.map((l) => l.productId), productId])]).catch(() => {
       throw new DomainError(ErrorCodes.SERVICE_UNAVAILABLE, 'the catalog cannot be reached to check this product; try again shortly');
     });

@@ -132,6 +132,10 @@ export class ProductsService {
     return rows.filter((r) => visibleTo(actor, r)).map(viewOfRow);
   }
 
+  /**
+   * Search, filters, sort and pages: a count, then the page's ids, then the
+   * columns a list shows for those ids only (no entity hydration, no per-row lookups).
+   */
   async list(actor: Actor | undefined, q: ListProducts): Promise<Page<ProductSummary>> {
     const page = Math.max(1, Math.floor(Number(q.page ?? 1)) || 1);
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(Number(q.pageSize ?? 20)) || 20));
