@@ -149,6 +149,8 @@ try {
     (mb) => (log(`all-in-one idle RSS: ${mb.toFixed(0)} MB`), mb),
     (err: unknown) => (problems.push(`all-in-one: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`), Number.NaN),
   );
+  const bootRss: Record<string, number> = {};
+  for (const a of cluster.apps) bootRss[a.name] = rssMb(a.pid);
   const gw = cluster.gateway;
   const api = `${gw}/api/v1`;
   const loadGenerator: Watched = { name: 'load generator', pid: process.pid };
@@ -267,8 +269,11 @@ try {
   const allInOneIdleMb = await allInOne;
   const apps = cluster.apps;
   const idleRss: Record<string, number> = {};
-  await sleep(3_000);
-  for (const a of apps) idleRss[a.name] = rssMb(a.pid);
+  // At rest: V8 gives back the heap a burst grew (the seed's) only after some seconds without allocating.
+  const idleAfterS = quick ? 5 : 20;
+  await sleep(idleAfterS * 1_000);
+  const idleAnon: Record<string, number> = {};
+  for (const a of apps) [idleRss[a.name], idleAnon[a.name]] = [rssMb(a.pid), rssMb(a.pid, 'RssAnon')];
   log(`idle RSS (MB): ${Object.entries(idleRss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
 
   const eventLoop = async (): Promise<Record<string, number>> => {
@@ -421,6 +426,8 @@ try {
   if (profileDir) toggleProfiler(); // start: the profiles cover the scenarios below only
   addScenario(await scenario({ name: 'catalog-list', title: 'GET /products?pageSize=20&categoryId=<top>&sort=price_asc&page=1..5', steps: [listReq], connections: P.connections }));
   addScenario(await scenario({ name: 'product-by-id', title: 'GET /products/:id (over the first 2,000 ids)', steps: [getReq], connections: P.connections }));
+  // Not a storefront flow: the cost of one hop through the gateway to a service (RabbitMQ, an indexed read), every write path's floor.
+  addScenario(await scenario({ name: 'rpc-hop', title: 'GET /users/me (authenticated; gateway, RabbitMQ, user service, one read by key)', steps: [() => ({ method: 'GET', path: '/api/v1/users/me', headers: { authorization: `Bearer ${customerAt().token}` } })], connections: P.connections }));
   let loginAt = 0;
   addScenario(
     await scenario({
@@ -492,7 +499,7 @@ try {
     target: args.url ? `running cluster at ${args.url}` : 'cluster mode spawned by the bench (dist/ apps, MariaDB, RabbitMQ, Kafka)',
     parameters: { ...P, productsInCatalog: total },
     baselines: { bareMaxPerSecond: scenarios[0]!.max!.perSecond, argon2: { sequentialMs: argonSequentialMs, perSecond: argonRun.perSecond, inFlight: P.loginConnections }, handlers },
-    memory: { idleRssMb: idleRss, endRssMb: endRss, allInOneIdleMb },
+    memory: { bootRssMb: bootRss, idleRssMb: idleRss, idleAnonMb: idleAnon, idleAfterS, endRssMb: endRss, allInOneIdleMb },
     scenarios,
     problems: [...problems, ...crashed.map((c) => `crashed: ${c}`)],
   };

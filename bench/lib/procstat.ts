@@ -26,11 +26,11 @@ export function cpuMs(pid: number): number {
   }
 }
 
-/** Resident set size in MB, or NaN when the process is gone. */
-export function rssMb(pid: number): number {
+/** Resident set size in MB (RssAnon: its private, anonymous part, without the mapped files other processes share), or NaN when the process is gone. */
+export function rssMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1]);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1]);
     return kb / 1024;
   } catch {
     return Number.NaN;

@@ -37,7 +37,7 @@ export interface BenchReport {
     argon2: { sequentialMs: number; perSecond: number; inFlight: number };
     handlers: Array<{ what: string; perSecond: number; p50Ms: number; p99Ms: number }>;
   };
-  memory: { idleRssMb: Record<string, number>; endRssMb: Record<string, number>; allInOneIdleMb: number };
+  memory: { bootRssMb?: Record<string, number>; idleRssMb: Record<string, number>; idleAnonMb?: Record<string, number>; endRssMb: Record<string, number>; allInOneIdleMb: number; idleAfterS?: number };
   scenarios: ScenarioResult[];
   problems: string[];
 }
@@ -128,7 +128,17 @@ export function renderMarkdown(r: BenchReport, svgFile: string): string {
   out.push(table(['scenario', ...apps], r.scenarios.filter((s) => s.eventLoopP99Ms).map((s) => [s.name, ...apps.map((a) => `${ms(s.eventLoopP99Ms![a])} / ${ms(s.eventLoopP99MsHalf?.[a])}`)])));
   out.push('', "prom-client's nodejs_eventloop_lag_p99_seconds, read from each app's /metrics before (which resets it) and after each run.", '');
   out.push('## Resident memory, MB', '');
-  out.push(table(['app', 'idle (after seeding)', ...r.scenarios.filter((s) => s.rssEndMb).map((s) => `after ${s.name}`), 'end'], apps.map((a) => [a, f(r.memory.idleRssMb[a], 0), ...r.scenarios.filter((s) => s.rssEndMb).map((s) => f(s.rssEndMb![a], 0)), f(r.memory.endRssMb[a], 0)])));
+  const boot = r.memory.bootRssMb;
+  out.push(
+    table(
+      ['app', ...(boot ? ['started (before seeding)'] : []), `idle (${r.memory.idleAfterS ?? 3} s after seeding)`, ...r.scenarios.filter((s) => s.rssEndMb).map((s) => `after ${s.name}`), 'end'],
+      apps.map((a) => [a, ...(boot ? [f(boot[a], 0)] : []), f(r.memory.idleRssMb[a], 0), ...r.scenarios.filter((s) => s.rssEndMb).map((s) => f(s.rssEndMb![a], 0)), f(r.memory.endRssMb[a], 0)]),
+    ),
+  );
+  if (r.memory.idleAnonMb) {
+    const anon = r.memory.idleAnonMb;
+    out.push('', `Idle, of which private (anonymous: V8 heap, malloc): ${apps.map((a) => `${a} ${f(anon[a], 0)}`).join(', ')} MB. The rest is mapped files (the node binary, native modules), shared by every Node process on the machine.`);
+  }
   out.push('', `All-in-one (\`node dist/apps/all-in-one/src/main.js\`, SQLite in a temp folder, its default demo data), idle: **${f(r.memory.allInOneIdleMb, 0)} MB**.`, '');
   out.push('## Every run', '');
   const rows: string[][] = [];

@@ -108,7 +108,7 @@ describe('cluster: the catalog slice across processes, RabbitMQ, Kafka and Maria
     // Served from the gateway's memory once its feed is live.
     await eventually(async () => (await read()) === 10 && (await read()) === 10 && (await hits()) > 0, { timeoutMs: 30_000, what: 'product reads answered from the gateway cache' });
     await rpc.send('product.adjustStock', { productId: created.id, mode: 'delta', quantity: -4, reason: 'counted behind the cache' }, { token: adminToken });
-    await eventually(async () => (await read()) === 6, { timeoutMs: 10_000, what: 'the stock change seen through the gateway (its cache default TTL is 30 s)' });
+    await eventually(async () => (await read()) === 6, { timeoutMs: 10_000, what: 'the stock change seen through the gateway (its cache default TTL is 5 min)' });
   });
 
   it('serves RED, messaging and business metrics over RabbitMQ and Kafka as in the all-in-one mode', async () => {

@@ -76,7 +76,7 @@ export class CatalogReadCache implements OnApplicationBootstrap, OnApplicationSh
 
   private ttlMs(): number {
     const env = this.live.env();
-    return envInt(env, 'CATALOG_CACHE_TTL_MS', 30_000, 0);
+    return envInt(env, 'CATALOG_CACHE_TTL_MS', 300_000, 0);
   }
 
   /** A product as anyone sees it; only ACTIVE ones are kept (drafts depend on who asks). */
