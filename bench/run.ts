@@ -21,8 +21,8 @@ import type { CategoryView, ListProducts, Page, ProductSummary } from '@shop/con
 import { InProcessBroker, RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { bootstrapService } from '@shop/platform';
 import { ProductsService, productService } from '@shop/services/product';
-import { queryDatabase, spawnNode } from '@shop/testing';
-import { APP_NODE_OPTIONS, type Cluster, PROFILED, freePort, root, startCluster, useRunningCluster } from './lib/cluster.js';
+import { freePort, queryDatabase, spawnNode } from '@shop/testing';
+import { APP_NODE_OPTIONS, type Cluster, PROFILED, root, startCluster, useRunningCluster } from './lib/cluster.js';
 import { type Flow, type Req, type RunResult, cannon, closedLoop, openLoop, percentile } from './lib/load.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';

@@ -5,10 +5,9 @@
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type SpawnedProcess, createDatabases, dropDatabases, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
+import { type SpawnedProcess, createDatabases, dropDatabases, freePort, spawnNode, uniqueName, waitForHttp } from '@shop/testing';
 import amqp from 'amqplib';
 import { type Watched, findAppProcess, listeningPorts } from './procstat.js';
 
@@ -35,17 +34,6 @@ export interface Cluster {
   crashed(): string[];
   output(app: string): string;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** The apps `--profile` profiles; SIGUSR2 starts and stops their profiler (bench/lib/cpu-profiler.mjs). */

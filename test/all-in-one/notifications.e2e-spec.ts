@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DeadLetterView, Envelope, EventType, MailboxMessageView, NotificationTemplate, OrderStatusChanged, Page } from '@shop/contracts';
 import { EventPublisher, JobQueue, OutboxService } from '@shop/messaging';
-import { eventually } from '@shop/testing';
+import { eventually, freePort } from '@shop/testing';
 import { DataSource } from 'typeorm';
 import { type Platform, startPlatform } from '../../apps/all-in-one/src/platform.js';
 import { SmtpSink } from '../notification/smtp-sink.js';
@@ -54,17 +53,6 @@ async function emit(platform: Platform, type: EventType, e: OrderStatusChanged):
 async function admin<T>(platform: Platform, token: string, method: string, path: string): Promise<{ status: number; body: T }> {
   const res = await fetch(`${platform.gatewayUrl}/api/v1/admin/notifications${path}`, { method, headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as T };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('all-in-one: order events become e-mails in the notification mailbox', () => {
