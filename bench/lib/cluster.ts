@@ -13,8 +13,7 @@ import { type Watched, findAppProcess, listeningPorts } from './procstat.js';
 
 /** The V8 flags the apps run with in their images (docker/Dockerfile's ENTRYPOINT) and in `npm start`. */
 export const APP_NODE_OPTIONS = '--max-semi-space-size=2';
-/** As the image runs the apps besides those flags: its ENV (docker/Dockerfile), no source maps. */
-const APP_ENV = { MALLOC_ARENA_MAX: '2' };
+/** As in the image, no source maps. */
 const APP_SPAWN = { sourceMaps: false };
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -87,12 +86,12 @@ export async function startCluster(opts: { products: number; log: (s: string) =>
   };
   try {
     for (const app of PLATFORM) {
-      processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...APP_ENV, NODE_OPTIONS: APP_NODE_OPTIONS, ...platformEnv[app], HTTP_PORT: String(port[app]) }, [], APP_SPAWN));
+      processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, NODE_OPTIONS: APP_NODE_OPTIONS, ...platformEnv[app], HTTP_PORT: String(port[app]) }, [], APP_SPAWN));
       await waitForHttp(`http://127.0.0.1:${port[app]}/health/live`, { timeoutMs: 60_000 });
     }
     for (const app of APPS) {
       const profile = opts.profileDir && PROFILED.includes(app) ? { NODE_OPTIONS: `${APP_NODE_OPTIONS} --import=${pathToFileURL(join(root, 'bench/lib/cpu-profiler.mjs')).href}`, BENCH_CPU_PROF_DIR: opts.profileDir } : {};
-      processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...APP_ENV, NODE_OPTIONS: APP_NODE_OPTIONS, ...profile, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }, [], APP_SPAWN));
+      processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, NODE_OPTIONS: APP_NODE_OPTIONS, ...profile, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }, [], APP_SPAWN));
     }
     // The gateway is ready once discovery sees every service healthy: the product service may be busy seeding for minutes.
     for (const app of APPS) await waitForHttp(`http://127.0.0.1:${port[app]}/health/ready`, { timeoutMs: 600_000 });
