@@ -36,7 +36,7 @@ export interface Cluster {
 }
 
 /** The apps `--profile` profiles; SIGUSR2 starts and stops their profiler (bench/lib/cpu-profiler.mjs). */
-export const PROFILED: readonly string[] = ['product', 'cart', 'gateway'];
+export const PROFILED: readonly string[] = ['product', 'cart', 'gateway', 'user'];
 
 /** `profileDir`: the profiled apps write their CPU profiles there. */
 export async function startCluster(opts: { products: number; log: (s: string) => void; profileDir?: string }): Promise<Cluster> {

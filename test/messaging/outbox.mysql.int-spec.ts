@@ -4,6 +4,7 @@ import { type RunningService, bootstrapService } from '@shop/platform';
 import { createDatabases, dropDatabases, eventually, queryDatabase, uniqueName } from '@shop/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { type MessagingOptions, ensureKafkaTopics } from '@shop/messaging';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { ItemsService, metricValue, producerService } from './fixtures/events-services.js';
 
 const KAFKA_BROKERS = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -25,7 +26,7 @@ interface Seen {
 describe('outbox relay on MariaDB', () => {
   const namespace = uniqueName('t');
   const suffix = namespace.replace(/-/g, '_');
-  const db = { shared: `ob_${suffix}_p`, down: `ob_${suffix}_d` };
+  const db = { shared: `ob_${suffix}_p`, down: `ob_${suffix}_d`, idle: `ob_${suffix}_i` };
   const topic = `${namespace}.catalog.events`;
   const kafka = new Kafka({ clientId: 'outbox-int-spec', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const running: RunningService[] = [];
@@ -132,6 +133,39 @@ describe('outbox relay on MariaDB', () => {
       latencies.push(read.at - committedAt);
     }
     expect(Math.max(...latencies), `latencies ${latencies.join(', ')} ms`).toBeLessThan(1_500);
+  });
+
+  it('polls an empty outbox with one plain read, no claiming transaction, and still publishes a row it was not woken for', async () => {
+    const idle = await boot(db.idle, { outboxPollMs: 100 });
+    const { eventId } = await idle.app.get(ItemsService).emit(uniqueName('idle'), 1);
+    await eventually(() => seenIds().has(eventId), { timeoutMs: 15_000, what: 'first event read' });
+    const dataSource = idle.app.get(DataSource);
+    const statements: string[] = [];
+    const create = dataSource.createQueryRunner.bind(dataSource);
+    dataSource.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>): QueryRunner => {
+      const runner = create(...args);
+      const query = runner.query.bind(runner);
+      runner.query = ((sql: string, ...rest: unknown[]) => (statements.push(sql), query(sql, ...(rest as [])))) as QueryRunner['query'];
+      for (const m of ['startTransaction', 'commitTransaction'] as const) {
+        const original = runner[m].bind(runner);
+        runner[m] = ((...a: unknown[]) => (statements.push(m), original(...(a as [])))) as never;
+      }
+      return runner;
+    };
+    try {
+      await sleep(1_500);
+      // About 15 polls at 100 ms; each the one read, none a transaction.
+      expect(statements.length, statements.join('\n')).toBeGreaterThanOrEqual(5);
+      expect(new Set(statements)).toEqual(new Set(['SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1']));
+      // A row committed by another writer (no wake-up here) is found by the next poll and claimed.
+      statements.length = 0;
+      await queryDatabase(db.idle, 'INSERT INTO outbox (id, topic, type, aggregate_id, envelope, trace_context, created_at) SELECT UUID(), topic, type, aggregate_id, envelope, trace_context, created_at FROM outbox ORDER BY seq LIMIT 1');
+      await eventually(() => seen.filter((s) => s.id === eventId).length === 2, { timeoutMs: 5_000, what: 'the row inserted behind the relay published' });
+      expect(statements).toContain('startTransaction');
+      expect(await count(db.idle, 'published_at IS NULL')).toBe(0);
+    } finally {
+      dataSource.createQueryRunner = create;
+    }
   });
 
   it('lets business transactions commit at once while the relay cannot reach Kafka: the claim does not lock out writers', async () => {
