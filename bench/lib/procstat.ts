@@ -10,12 +10,14 @@ export interface Watched {
   pid: number;
   /** A Node app of ours, with a /metrics endpoint. */
   metricsUrl?: string;
+  /** Count the main thread only (not the thread pool or V8's helper threads). */
+  mainThread?: boolean;
 }
 
-/** User + system CPU time of a process in ms, or NaN when it is gone. */
-export function cpuMs(pid: number): number {
+/** User + system CPU time of a process (or of its main thread alone) in ms, or NaN when it is gone. */
+export function cpuMs(pid: number, mainThread = false): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
@@ -38,7 +40,7 @@ export function rssMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number
 }
 
 export function cpuSnapshot(watched: Watched[]): Map<string, number> {
-  return new Map(watched.map((w) => [w.name, cpuMs(w.pid)]));
+  return new Map(watched.map((w) => [w.name, cpuMs(w.pid, w.mainThread)]));
 }
 
 function cmdline(pid: string): string {

@@ -68,6 +68,7 @@ function imageRuleProblems(text: string): string[] {
   else if (!/^[1-9]\d*(:\d+)?$/.test(user)) problems.push(`final stage USER "${user}" is not a numeric non-root uid (Kubernetes' runAsNonRoot needs a number)`);
   if (!of('ENV').some((i) => /\bNODE_ENV=production\b/.test(i.args))) problems.push('final stage does not set NODE_ENV=production');
   if (!of('ENV').some((i) => /\bHTTP_HOST=0\.0\.0\.0\b/.test(i.args))) problems.push('final stage does not listen on 0.0.0.0 (HTTP_HOST)');
+  if (!of('ENV').some((i) => /\bMALLOC_MMAP_THRESHOLD_=\d+\b/.test(i.args))) problems.push("final stage leaves glibc's dynamic mmap threshold on (MALLOC_MMAP_THRESHOLD_): freed memory stays in each app");
   if (!of('HEALTHCHECK').some((i) => /\bCMD\s*\[/.test(i.args))) problems.push('final stage has no exec-form HEALTHCHECK');
   const entrypoint = of('ENTRYPOINT').at(-1)?.args ?? '';
   if (!entrypoint.trim().startsWith('[')) problems.push('ENTRYPOINT is not in exec form: a shell would be PID 1 and swallow SIGTERM');
@@ -118,7 +119,7 @@ describe('docker/Dockerfile', () => {
     expect(validate(broken).map((d) => d.message)).toContain('Unknown flag: form');
   });
 
-  it('builds a production image: multi-stage, Node 24, numeric non-root user, NODE_ENV=production, healthcheck, tini, production dependencies only', () => {
+  it('builds a production image: multi-stage, Node 24, numeric non-root user, NODE_ENV=production, a fixed glibc mmap threshold, healthcheck, tini, production dependencies only', () => {
     expect(imageRuleProblems(dockerfileText)).toEqual([]);
   });
 
@@ -129,6 +130,7 @@ describe('docker/Dockerfile', () => {
     ['has no healthcheck', (t: string) => t.replace(/HEALTHCHECK [^\n]*\\\n[^\n]*\n/, ''), /no exec-form HEALTHCHECK/],
     ['is on an old Node', (t: string) => t.replace('ARG BASE_IMAGE=node:24-slim', 'ARG BASE_IMAGE=node:18-slim'), /not the Node 24 LTS image/],
     ['runs in development mode', (t: string) => t.replace('NODE_ENV=production', 'NODE_ENV=development'), /NODE_ENV=production/],
+    ["keeps glibc's dynamic mmap threshold", (t: string) => t.replace(' \\\n    MALLOC_MMAP_THRESHOLD_=131072', ''), /MALLOC_MMAP_THRESHOLD_/],
   ])('catches an image that %s', (_what, breakIt, expected) => {
     const broken = breakIt(dockerfileText);
     expect(broken).not.toBe(dockerfileText);
