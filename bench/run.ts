@@ -270,8 +270,8 @@ try {
   const apps = cluster.apps;
   const idleRss: Record<string, number> = {};
   // At rest: V8's memory reducer gives back the heap a burst grew (the seed's) only once nothing has been
-  // allocated for a while, in steps some seconds apart (the user service after 300 registrations: 141 MB at once,
-  // 138 MB 20 s later, 117 MB 60 s later). A minute without a request is what idle means here.
+  // allocated for a while, in steps some seconds apart (the user service after 300 registrations, two runs: 237 and
+  // 218 MB at once, 237 and 133 MB 20 s later, 150 and 133 MB 60 s later). A minute without a request is what idle means here.
   const idleAfterS = quick ? 5 : 60;
   await sleep(idleAfterS * 1_000);
   const idleAnon: Record<string, number> = {};

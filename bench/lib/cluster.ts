@@ -13,15 +13,8 @@ import { type Watched, findAppProcess, listeningPorts } from './procstat.js';
 
 /** The V8 flags the apps run with in their images (docker/Dockerfile's ENTRYPOINT) and in `npm start`. */
 export const APP_NODE_OPTIONS = '--max-semi-space-size=2';
-/**
- * The cluster's apps as they run in a container under the chart's memory limit (384Mi): Node sizes
- * V8's heap from the cgroup limit, and V8 then grows the heap by a small factor over what is live.
- * Here, without a limit, V8 would size it from the machine's 24 GiB (a 4 GB heap limit, growth up to
- * 4x the live size), so an app kept a burst's heap: the user service 237 MB after 300 registrations,
- * 150 MB a minute later, against 141 and 117 with this. The glibc setting is the image's (docker/Dockerfile).
- */
-const CLUSTER_NODE_OPTIONS = `${APP_NODE_OPTIONS} --max-old-space-size=256`;
-const CLUSTER_ENV = { NODE_OPTIONS: CLUSTER_NODE_OPTIONS, MALLOC_MMAP_THRESHOLD_: '131072' };
+/** And the image's glibc setting (docker/Dockerfile). */
+const CLUSTER_ENV = { NODE_OPTIONS: APP_NODE_OPTIONS, MALLOC_MMAP_THRESHOLD_: '131072' };
 /** As in the image, no source maps. */
 const APP_SPAWN = { sourceMaps: false };
 
@@ -99,7 +92,7 @@ export async function startCluster(opts: { products: number; log: (s: string) =>
       await waitForHttp(`http://127.0.0.1:${port[app]}/health/live`, { timeoutMs: 60_000 });
     }
     for (const app of APPS) {
-      const profile = opts.profileDir && PROFILED.includes(app) ? { NODE_OPTIONS: `${CLUSTER_NODE_OPTIONS} --import=${pathToFileURL(join(root, 'bench/lib/cpu-profiler.mjs')).href}`, BENCH_CPU_PROF_DIR: opts.profileDir } : {};
+      const profile = opts.profileDir && PROFILED.includes(app) ? { NODE_OPTIONS: `${APP_NODE_OPTIONS} --import=${pathToFileURL(join(root, 'bench/lib/cpu-profiler.mjs')).href}`, BENCH_CPU_PROF_DIR: opts.profileDir } : {};
       processes.set(app, spawnNode(resolve(root, `dist/apps/${app}/src/main.js`), { ...env, ...CLUSTER_ENV, ...profile, HTTP_PORT: String(port[app]), ...(app === 'product' ? { SEED_DEMO_PRODUCTS: String(opts.products) } : {}) }, [], APP_SPAWN));
     }
     // The gateway is ready once discovery sees every service healthy: the product service may be busy seeding for minutes.
