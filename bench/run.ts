@@ -27,7 +27,7 @@ import { type Flow, type Req, type RunResult, cannon, closedLoop, openLoop, perc
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';
 import { type Watched, cpuSnapshot, infraProcesses, rssMb } from './lib/procstat.js';
-import { type BenchReport, type ScenarioResult, renderMarkdown, renderSvg } from './lib/report.js';
+import { type BenchReport, type ScenarioResult, USER_MAIN_THREAD, renderMarkdown, renderSvg } from './lib/report.js';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, url: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean', default: false } } });
 /** --only a,b: run only these scenarios (the bare baseline always runs: every ratio divides by it). */
@@ -445,7 +445,7 @@ try {
       ],
       connections: P.loginConnections,
       // The user service's CPU without its hashing: the rest is the thread pool's argon2 and V8's helper threads.
-      threads: apps.filter((a) => a.name === 'user').map((a) => ({ name: 'user main thread', pid: a.pid, mainThread: true })),
+      threads: apps.filter((a) => a.name === 'user').map((a) => ({ name: USER_MAIN_THREAD, pid: a.pid, mainThread: true })),
     }),
   );
   addScenario(await scenario({ name: 'add-to-cart', title: `POST /cart/items, spread over ${customers.length} customers (carts emptied before each run)`, steps: [() => addReq(customerAt())], connections: P.connections, before: clearCarts }));

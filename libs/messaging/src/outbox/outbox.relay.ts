@@ -80,8 +80,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.wakeUp?.();
   }
 
-  /** Publishes what is committed now; returns how many rows it published. */
-  async drain(): Promise<number> {
+  /**
+   * Publishes what is committed now; returns how many rows it published.
+   * `ifWaiting` (a timer's poll): first asks whether anything waits at all.
+   */
+  async drain(ifWaiting = false): Promise<number> {
+    if (ifWaiting && !(await this.anyWaiting())) return 0;
     let total = 0;
     for (;;) {
       const n = await this.relayBatch();
@@ -93,9 +97,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      // Woken by a commit, rows wait; otherwise this is a poll (or the first round), which usually finds nothing.
+      const polled = !this.pendingWake;
       this.pendingWake = false;
       try {
-        await this.drain();
+        await this.drain(polled);
         await this.cleanup();
         failures = 0;
       } catch (err) {
@@ -116,16 +122,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  /**
+   * One plain read (the index on published_at, seq), where claiming opens a transaction
+   * (four round trips and a pooled connection on MySQL; SQLite's claim is one query already).
+   * A row committed after this read wakes the relay or waits for the next poll.
+   */
+  private async anyWaiting(): Promise<boolean> {
+    if (!this.dataSource.isInitialized || !supportsSkipLocked(this.dataSource)) return true;
+    return (await this.dataSource.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).length > 0;
+  }
+
   private async relayBatch(): Promise<number> {
     if (!this.dataSource.isInitialized) return 0;
     if (!supportsSkipLocked(this.dataSource)) {
       // SQLite: a single relay per process; no row locks needed.
       return this.publishAndMark(this.dataSource.manager, await this.claim(this.dataSource.manager, ''));
     }
-    // Most polls find nothing: ask with one plain read (the index on published_at, seq)
-    // before opening a transaction to claim, which takes four round trips and the
-    // pool's connection. A row committed after this read wakes the relay or waits for the next poll.
-    if (!(await this.dataSource.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).length) return 0;
     // READ COMMITTED: the claim locks only the rows it read. Under InnoDB's
     // default REPEATABLE READ it would also gap-lock the unpublished range,
     // blocking every business transaction that inserts into the outbox until
