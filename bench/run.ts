@@ -97,6 +97,23 @@ async function expectOk(method: string, url: string, opts: Parameters<typeof htt
   return r.json;
 }
 
+const TRANSIENT = new Set([502, 503, 504]);
+
+/**
+ * expectOk for the set-up while the cluster starts and seeds: an app with no live instance yet (503) or an RPC
+ * that timed out behind the seed (504) is asked again until `withinMs`. After such an answer `alreadyDone` (e.g. 409
+ * for a registration the timed-out attempt did store) counts as success.
+ */
+async function expectOkStarting(method: string, url: string, opts: Parameters<typeof http>[2] = {}, alreadyDone?: number, withinMs = 120_000): Promise<any> {
+  const deadline = Date.now() + withinMs;
+  for (let retried = false; ; retried = true) {
+    const r = await http(method, url, opts);
+    if (r.status < 300 || (retried && r.status === alreadyDone)) return r.json;
+    if (!TRANSIENT.has(r.status) || Date.now() > deadline) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    await sleep(500);
+  }
+}
+
 /** Runs `fn` over `items` with `parallel` workers. */
 async function pool<T>(items: T[], parallel: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -157,7 +174,7 @@ try {
   const watched: Watched[] = [...cluster.apps, ...infraProcesses(), loadGenerator];
   log(`watching ${watched.map((w) => `${w.name}(${w.pid})`).join(', ')}`);
 
-  const adminToken = (await expectOk('POST', `${api}/auth/login`, { body: cluster.admin })).accessToken as string;
+  const adminToken = (await expectOkStarting('POST', `${api}/auth/login`, { body: cluster.admin })).accessToken as string;
 
   // Customers: registered and signed in before anything is measured (hashing would pollute the other scenarios).
   const runId = Date.now().toString(36);
@@ -165,8 +182,8 @@ try {
   const registering = (async () => {
     const t0 = Date.now();
     await pool(customers, 6, async (c) => {
-      await expectOk('POST', `${api}/auth/register`, { body: { email: c.email, password: c.password, displayName: 'Bench Customer' } });
-      c.token = (await expectOk('POST', `${api}/auth/login`, { body: { email: c.email, password: c.password } })).accessToken;
+      await expectOkStarting('POST', `${api}/auth/register`, { body: { email: c.email, password: c.password, displayName: 'Bench Customer' } }, 409);
+      c.token = (await expectOkStarting('POST', `${api}/auth/login`, { body: { email: c.email, password: c.password } })).accessToken;
     });
     log(`${customers.length} customers registered and signed in (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   })();
@@ -175,7 +192,7 @@ try {
   const seedT0 = Date.now();
   let total = 0;
   for (;;) {
-    total = (await expectOk('GET', `${api}/products?pageSize=1`)).total;
+    total = (await expectOkStarting('GET', `${api}/products?pageSize=1`)).total;
     if (args.url || total >= P.products) break;
     if (Date.now() - seedT0 > 600_000) throw new Error(`only ${total} of ${P.products} products seeded`);
     await sleep(500);
