@@ -1,11 +1,13 @@
 import { DomainError, ErrorCodes } from '@shop/contracts';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { useMapLookups } from './zxcvbn-map-lookups.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 128;
 
-const zxcvbn = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+// Map lookups: zxcvbn-ts's object lookups grow V8's off-heap string table by megabytes per burst of checks.
+const zxcvbn = useMapLookups(new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs }));
 
 /**
  * Length 10..128, not containing the e-mail's name, not a common password (the
