@@ -290,10 +290,18 @@ try {
   // allocated for a while, in steps some seconds apart (the user service after 300 registrations, two runs: 237 and
   // 218 MB at once, 237 and 133 MB 20 s later, 150 and 133 MB 60 s later). A minute without a request is what idle means here.
   const idleAfterS = quick ? 5 : 60;
-  await sleep(idleAfterS * 1_000);
+  // CPU at rest over the end of that minute: what every request at a low rate also pays for (timers, polls, heartbeats).
+  const idleCpuS = quick ? 3 : 20;
+  await sleep((idleAfterS - idleCpuS) * 1_000);
+  const restingFrom = cpuSnapshot(watched);
+  await sleep(idleCpuS * 1_000);
+  const restingTo = cpuSnapshot(watched);
+  const idleCpu: Record<string, number> = {};
+  for (const w of watched) idleCpu[w.name] = (restingTo.get(w.name)! - restingFrom.get(w.name)!) / idleCpuS;
   const idleAnon: Record<string, number> = {};
   for (const a of apps) [idleRss[a.name], idleAnon[a.name]] = [rssMb(a.pid), rssMb(a.pid, 'RssAnon')];
   log(`idle RSS (MB): ${Object.entries(idleRss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+  log(`idle CPU (ms/s): ${Object.entries(idleCpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 
   const eventLoop = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
@@ -523,6 +531,7 @@ try {
     parameters: { ...P, productsInCatalog: total },
     baselines: { bareMaxPerSecond: scenarios[0]!.max!.perSecond, argon2: { sequentialMs: argonSequentialMs, perSecond: argonRun.perSecond, inFlight: P.loginConnections }, handlers },
     memory: { bootRssMb: bootRss, idleRssMb: idleRss, idleAnonMb: idleAnon, idleAfterS, endRssMb: endRss, allInOneIdleMb },
+    idleCpu: { overS: idleCpuS, msPerS: idleCpu },
     scenarios,
     problems: [...problems, ...crashed.map((c) => `crashed: ${c}`)],
   };
