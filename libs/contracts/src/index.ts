@@ -9,3 +9,4 @@ export * from './cart.js';
 export * from './settings.js';
 export * from './order.js';
 export * from './notification.js';
+export * from './ordering.js';

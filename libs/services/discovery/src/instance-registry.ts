@@ -1,4 +1,5 @@
 import type { InstanceRegistration, InstanceStatus, InstanceView, PrometheusTargetGroup, RegistryView } from '@shop/discovery-client';
+import { byCodeUnits } from '@shop/contracts';
 
 export type RegistryChange = 'registered' | 'deregistered' | 'evicted' | 'status';
 
@@ -99,7 +100,7 @@ export class InstanceRegistry {
 
   list(service?: string): InstanceView[] {
     const all = [...this.instances.values()].filter((i) => !service || i.service === service);
-    return all.sort((a, b) => a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
+    return all.sort((a, b) => byCodeUnits(a.service, b.service) || byCodeUnits(a.instanceId, b.instanceId));
   }
 
   services(): Array<{ service: string; instances: number; up: number }> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { requireRole } from '@shop/auth';
-import { type Actor, type CartLineView, type CartView, DomainError, ErrorCodes, type Money, type ProductView } from '@shop/contracts';
+import { type Actor, type CartLineView, type CartView, DomainError, ErrorCodes, type Money, type ProductView, byCodeUnits } from '@shop/contracts';
 import { isDeadlockError, isDuplicateKeyError, retryTransaction } from '@shop/database';
 import { RpcClient } from '@shop/messaging';
 import { DataSource } from 'typeorm';
@@ -187,7 +187,7 @@ export class CartService {
     return {
       customerId,
       lines: views,
-      totals: [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ amount, currency })),
+      totals: [...totals].sort(([a], [b]) => byCodeUnits(a, b)).map(([currency, amount]) => ({ amount, currency })),
       stale,
       updatedAt: updatedAt?.toISOString() ?? null,
     };

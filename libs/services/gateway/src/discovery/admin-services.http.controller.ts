@@ -1,6 +1,7 @@
 import { Controller, Get, Optional } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@shop/auth';
+import { byCodeUnits } from '@shop/contracts';
 import { DiscoveryClient, INSTANCE_STATUSES, type InstanceStatus, type InstanceView } from '@shop/discovery-client';
 import { ApiEndpoint } from '../openapi/api-docs.decorators.js';
 
@@ -90,7 +91,7 @@ export class AdminServicesHttpController {
       ...(snap.fetchedAt ? { fetchedAt: snap.fetchedAt } : {}),
       stale: snap.stale,
       discovery: this.discovery.options.urls,
-      services: [...by.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([service, instances]) => ({ service, up: instances.filter((i) => i.status === 'UP').length, instances })),
+      services: [...by.entries()].sort(([a], [b]) => byCodeUnits(a, b)).map(([service, instances]) => ({ service, up: instances.filter((i) => i.status === 'UP').length, instances })),
     };
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { requireRole, requireUser } from '@shop/auth';
 import { LiveConfig } from '@shop/config-client';
 import {
+  byCodeUnits,
   type Actor,
   type CancelOrder,
   type Checkout,
@@ -100,7 +101,7 @@ export class OrdersService {
         const p = products.get(l.productId)!;
         return { productId: p.id, sellerId: p.sellerId, name: p.name.slice(0, 200), quantity: l.quantity, unitAmount: p.price.amount };
       })
-      .sort((a, b) => a.productId.localeCompare(b.productId));
+      .sort((a, b) => byCodeUnits(a.productId, b.productId));
     const now = new Date();
     const order: Order = Object.assign(new Order(), {
       id: newId(),

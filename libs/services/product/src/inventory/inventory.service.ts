@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { requireUser } from '@shop/auth';
 import {
+  byCodeUnits,
   type Actor,
   type AdjustStock,
   DomainError,
@@ -337,7 +338,7 @@ function normalizeLines(lines: unknown): ReservationLine[] {
     }
     merged.set(l.productId, (merged.get(l.productId) ?? 0) + l.quantity);
   }
-  return [...merged].sort(([a], [b]) => a.localeCompare(b)).map(([productId, quantity]) => ({ productId, quantity }));
+  return [...merged].sort(([a], [b]) => byCodeUnits(a, b)).map(([productId, quantity]) => ({ productId, quantity }));
 }
 
 function toStockView(s: Stock): StockView {
