@@ -47,7 +47,8 @@ describe('zxcvbn with Map dictionary lookups', () => {
   });
 
   it('leaves the string table alone: 400 checks add no off-heap memory (object lookups add megabytes)', () => {
-    // A fresh process per matcher: off-heap memory = anonymous resident memory minus V8's heap pages.
+    // A fresh process per matcher: off-heap memory = anonymous resident memory minus V8's heap pages, at its
+    // highest during the checks (a full GC and a later insertion shrink the table again, at times of V8's choosing).
     const offHeapGrowthMb = (maps: boolean): number => {
       const script = `
         import { readFileSync } from 'node:fs';
@@ -60,14 +61,19 @@ describe('zxcvbn with Map dictionary lookups', () => {
         const offHeap = () => Number(/^Anonymous:\\s+(\\d+)/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))[1]) / 1024 - getHeapStatistics().total_physical_size / 1048576;
         z.check('warm-up-password-1', []);
         const before = offHeap();
-        for (let i = 0; i < 400; i++) z.check('cobalt-harbor-' + i + '-lantern-mwyf52', ['bench.' + i + '@bench.test', 'bench.' + i]);
-        console.log(offHeap() - before);`;
+        let peak = 0;
+        for (let i = 0; i < 400; i++) {
+          z.check('cobalt-harbor-' + i + '-lantern-mwyf52', ['bench.' + i + '@bench.test', 'bench.' + i]);
+          if (i % 20 === 19) peak = Math.max(peak, offHeap() - before);
+        }
+        console.log(peak);`;
       const out = execFileSync(process.execPath, ['--import', '@swc-node/register/esm-register', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' } });
       return Number(out.trim().split('\n').pop());
     };
     const withObjects = offHeapGrowthMb(false);
     const withMapLookups = offHeapGrowthMb(true);
+    // Peaks seen: 9.2 to 10.2 MB with object lookups, 0 to 2.2 MB with Maps.
     expect(withObjects).toBeGreaterThan(6);
-    expect(withMapLookups).toBeLessThan(3);
+    expect(withMapLookups).toBeLessThan(4);
   }, 60_000);
 });
