@@ -7,10 +7,11 @@
  * CPU and everything else (the other apps, MariaDB, RabbitMQ, Kafka, this load generator) to the others;
  * argon2 alone is measured in a process pinned to that same last CPU. Prints both rates, their ratio and
  * each side's CPU per login. Needs taskset (util-linux) and at least 2 CPUs. The cluster it starts is
- * stopped at the end, and MariaDB, RabbitMQ and Kafka get every CPU back.
+ * stopped at the end, and MariaDB, RabbitMQ and Kafka get back the CPUs they had.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { PASSWORD_HASH_PARAMS } from '@shop/services/user';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster } from './lib/cluster.js';
 import { type Req, cannon } from './lib/load.js';
@@ -21,9 +22,9 @@ const n = cpus().length;
 if (n < 2) throw new Error('needs at least 2 CPUs');
 const hashingCpu = String(n - 1);
 const restCpus = n === 2 ? '0' : `0-${n - 2}`;
-const allCpus = `0-${n - 1}`;
-const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 }; // libs/services/user/src/credentials/password-hasher.ts
 
+/** The CPUs `pid` may run on now (taskset -c -p). */
+const affinity = (pid: number) => execFileSync('taskset', ['-c', '-p', String(pid)], { encoding: 'utf8' }).trim().split(': ').pop()!;
 /** Pins every thread of `pid` (taskset -a) to `cpuList`. */
 const pin = (pid: number, cpuList: string) => execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
 
@@ -31,7 +32,7 @@ const pin = (pid: number, cpuList: string) => execFileSync('taskset', ['-a', '-p
 function argon2Alone(): number {
   const script = `
     import { hash, verify } from '@node-rs/argon2';
-    const stored = await hash('pinned-login-password-7', ${JSON.stringify(ARGON2)});
+    const stored = await hash('pinned-login-password-7', ${JSON.stringify(PASSWORD_HASH_PARAMS)});
     for (let i = 0; i < 5; i++) await verify(stored, 'pinned-login-password-7');
     let done = 0; const until = Date.now() + ${seconds * 1000}; const t0 = Date.now();
     await Promise.all(Array.from({ length: 8 }, async () => { while (Date.now() < until) { await verify(stored, 'pinned-login-password-7'); done++; } }));
@@ -41,6 +42,7 @@ function argon2Alone(): number {
 
 const cluster = await startCluster({ products: 20, log: (s) => console.log(s) });
 const infra = infraProcesses();
+const infraAffinity = new Map(infra.map((w) => [w.pid, affinity(w.pid)]));
 try {
   const api = `${cluster.gateway}/api/v1`;
   const customers = Array.from({ length: 100 }, (_, i) => ({ email: `pinned.${Date.now().toString(36)}.${i}@bench.test`, password: `amber-fjord-${i}-telescope` }));
@@ -50,7 +52,8 @@ try {
   }
   const user = cluster.apps.find((a) => a.name === 'user')!;
   pin(user.pid, hashingCpu);
-  for (const w of [...cluster.apps.filter((a) => a !== user), ...infra, { name: 'load generator', pid: process.pid }]) pin(w.pid, restCpus);
+  for (const w of [...cluster.apps.filter((a) => a !== user), ...infra]) pin(w.pid, restCpus);
+  pin(process.pid, restCpus); // the load generator
   await sleep(2_000);
 
   const alone = argon2Alone();
@@ -75,7 +78,7 @@ try {
 } finally {
   for (const w of infra) {
     try {
-      pin(w.pid, allCpus);
+      pin(w.pid, infraAffinity.get(w.pid)!);
     } catch {
       // gone
     }

@@ -21,13 +21,14 @@ import type { CategoryView, ListProducts, Page, ProductSummary } from '@shop/con
 import { InProcessBroker, RmqRpcChannel, RpcClient, messagingOptionsFromEnv } from '@shop/messaging';
 import { bootstrapService } from '@shop/platform';
 import { ProductsService, productService } from '@shop/services/product';
+import { PASSWORD_HASH_PARAMS } from '@shop/services/user';
 import { freePort, queryDatabase, spawnNode } from '@shop/testing';
 import { APP_NODE_OPTIONS, type Cluster, PROFILED, root, startCluster, useRunningCluster } from './lib/cluster.js';
 import { type Flow, type Req, type RunResult, cannon, closedLoop, openLoop, percentile } from './lib/load.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { EVENT_LOOP_P99, scrapeGauge } from './lib/metrics.js';
 import { type Watched, cpuSnapshot, infraProcesses, rssMb } from './lib/procstat.js';
-import { type BenchReport, type ScenarioResult, USER_MAIN_THREAD, renderMarkdown, renderSvg } from './lib/report.js';
+import { type BenchReport, LOAD_GENERATOR, type ScenarioResult, USER_MAIN_THREAD, renderMarkdown, renderSvg } from './lib/report.js';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, url: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' }, profile: { type: 'boolean', default: false } } });
 /** --only a,b: run only these scenarios (the bare baseline always runs: every ratio divides by it). */
@@ -47,7 +48,6 @@ const P = {
   loginConnections: 8,
   checkoutWorkers: 16,
 };
-const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const; // libs/services/user/src/credentials/password-hasher.ts
 const startedAt = new Date();
 const loadAtStart = loadavg()[0]!;
 const log = (s: string) => console.log(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${s}`);
@@ -91,9 +91,11 @@ async function http(method: string, url: string, opts: { token?: string; body?: 
   return { status: res.status, json };
 }
 
+const failed = (method: string, url: string, r: { status: number; json: unknown }) => new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+
 async function expectOk(method: string, url: string, opts: Parameters<typeof http>[2] = {}): Promise<any> {
   const r = await http(method, url, opts);
-  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+  if (r.status >= 300) throw failed(method, url, r);
   return r.json;
 }
 
@@ -109,7 +111,7 @@ async function expectOkStarting(method: string, url: string, opts: Parameters<ty
   for (let retried = false; ; retried = true) {
     const r = await http(method, url, opts);
     if (r.status < 300 || (retried && r.status === alreadyDone)) return r.json;
-    if (!TRANSIENT.has(r.status) || Date.now() > deadline) throw new Error(`${method} ${url}: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    if (!TRANSIENT.has(r.status) || Date.now() > deadline) throw failed(method, url, r);
     await sleep(500);
   }
 }
@@ -170,7 +172,7 @@ try {
   for (const a of cluster.apps) bootRss[a.name] = rssMb(a.pid);
   const gw = cluster.gateway;
   const api = `${gw}/api/v1`;
-  const loadGenerator: Watched = { name: 'load generator', pid: process.pid };
+  const loadGenerator: Watched = { name: LOAD_GENERATOR, pid: process.pid };
   const watched: Watched[] = [...cluster.apps, ...infraProcesses(), loadGenerator];
   log(`watching ${watched.map((w) => `${w.name}(${w.pid})`).join(', ')}`);
 
@@ -396,7 +398,7 @@ try {
   }
 
   // Baseline 2: argon2id verify alone, same parameters, as many in flight as login has connections.
-  const stored = await hash(customers[0]!.password, ARGON2);
+  const stored = await hash(customers[0]!.password, PASSWORD_HASH_PARAMS);
   for (let i = 0; i < 5; i++) await verify(stored, customers[0]!.password);
   const t0 = performance.now();
   const seqRuns = quick ? 20 : 50;

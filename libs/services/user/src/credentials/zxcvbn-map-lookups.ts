@@ -58,8 +58,6 @@ function matchWithMaps(this: DictionaryMatcher, { password, userInputsOptions }:
   return matches;
 }
 
-const installed = new WeakSet<object>();
-
 /**
  * Makes the dictionary matcher's class (shared by every factory of the same zxcvbn-ts copy) look dictionaries
  * up with get(), and `factory`'s dictionaries Maps now (another factory's are replaced at its first check).
@@ -69,10 +67,6 @@ export function useMapLookups(factory: ZxcvbnFactory): ZxcvbnFactory {
   if (matcher.options.useLevenshteinDistance) throw new Error('useMapLookups: Levenshtein matching is not supported');
   const dictionaries = matcher.options.rankedDictionaries;
   for (const name of Object.keys(dictionaries)) ranksOf(matcher, dictionaries, name);
-  const prototype = Object.getPrototypeOf(matcher) as DictionaryMatcher;
-  if (!installed.has(prototype)) {
-    installed.add(prototype);
-    prototype.match = matchWithMaps;
-  }
+  (Object.getPrototypeOf(matcher) as DictionaryMatcher).match = matchWithMaps;
   return factory;
 }
