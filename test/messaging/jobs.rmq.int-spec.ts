@@ -397,8 +397,11 @@ describe('Jobs over RabbitMQ when a consumer process dies mid-job', () => {
       expect(byB, to).toBeLessThanOrEqual(1);
       if (completedByA.has(to) && byB === 1) console.log(`${to} ran twice: worker-a finished it but its ack was lost with the process`);
     }
-    // Every job was acknowledged: none comes back to the queue when the consumer goes.
+    // Every job was acknowledged: none comes back to the queue when the consumer goes. The quorum
+    // queue drops the consumer of a closed channel a moment after the close returns (CI once read
+    // consumerCount 1 right after it), so wait for that before reading what came back.
     await closeQueue(consumerB);
+    await eventually(async () => (await withChannel((ch) => ch.checkQueue(s.work))).consumerCount === 0, { timeoutMs: 10_000, intervalMs: 25, what: 'consumer gone from the queue' });
     expect(await withChannel((ch) => ch.checkQueue(s.work))).toMatchObject({ messageCount: 0, consumerCount: 0 });
     expect(await readyCount(s.dlq)).toBe(0);
   });
