@@ -15,6 +15,14 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
 
 export const SERVICE_SECRETS = Symbol('SERVICE_SECRETS');
 
+/** What a login reads of its account. */
+interface LoginRow {
+  id: string;
+  password_hash: string;
+  roles: string;
+  status: User['status'];
+}
+
 @Injectable()
 export class AuthService {
   constructor(
@@ -67,9 +75,10 @@ export class AuthService {
 
   async login(cmd: Login): Promise<TokenPair> {
     const email = normalizeEmail(cmd.email);
-    const user = email ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
+    // Plain SQL, only the columns a login reads: TypeORM's findOneBy built and hydrated it for twice the CPU.
+    const [user] = email ? await this.dataSource.query<LoginRow[]>('SELECT id, password_hash, roles, status FROM users WHERE email = ?', [email]) : [];
     // Verified even when the account is unknown, so timing does not tell which e-mails exist.
-    const ok = await this.hasher.verify(user?.passwordHash, typeof cmd.password === 'string' ? cmd.password : '');
+    const ok = await this.hasher.verify(user?.password_hash, typeof cmd.password === 'string' ? cmd.password : '');
     if (!user || !ok) {
       this.logins?.inc({ outcome: 'invalid_credentials' });
       throw new DomainError(ErrorCodes.AUTH_INVALID_CREDENTIALS, 'e-mail or password is wrong');
@@ -115,7 +124,7 @@ export class AuthService {
   }
 
   /** Access token plus a refresh token in the given family (a new one at login). */
-  async tokenPair(manager: EntityManager, user: User, familyId?: string): Promise<TokenPair> {
+  async tokenPair(manager: EntityManager, user: Pick<User, 'id' | 'roles'>, familyId?: string): Promise<TokenPair> {
     const access = await this.issuer.forUser(user.id, rolesOf(user));
     const refreshToken = await this.refreshTokens.issue(manager, user.id, familyId);
     return { tokenType: 'Bearer', accessToken: access.token, expiresIn: access.expiresIn, refreshToken, refreshExpiresIn: this.options.refreshTtlSeconds };

@@ -25,17 +25,16 @@ export class RefreshTokensService {
   async issue(manager: EntityManager, userId: string, familyId: string = newId()): Promise<string> {
     const id = newId();
     const secret = randomBytes(32).toString('base64url');
-    const now = new Date();
-    await manager.insert(RefreshToken, {
+    const now = Date.now();
+    // Plain SQL: one login's INSERT through TypeORM's query builder cost twice the CPU.
+    await manager.query('INSERT INTO refresh_tokens (id, family_id, user_id, secret_hash, expires_at, used_at, revoked_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?)', [
       id,
       familyId,
       userId,
-      secretHash: sha256(secret),
-      expiresAt: new Date(now.getTime() + this.options.refreshTtlSeconds * 1000),
-      usedAt: null,
-      revokedAt: null,
-      createdAt: now,
-    });
+      sha256(secret),
+      sqlTimestamp(new Date(now + this.options.refreshTtlSeconds * 1000)),
+      sqlTimestamp(new Date(now)),
+    ]);
     return `${id}.${secret}`;
   }
 

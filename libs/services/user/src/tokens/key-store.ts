@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { AUTH_OPTIONS, type AuthOptions } from '@shop/auth';
 import { type JsonWebKeySet, newId } from '@shop/contracts';
 import { isDuplicateKeyError } from '@shop/database';
-import { type CryptoKey, type JWK, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { type JWK, exportJWK, generateKeyPair } from 'jose';
+import { type JsonWebKey, type KeyObject, createPrivateKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SigningKey } from './signing-key.entity.js';
 
@@ -14,7 +15,7 @@ interface LoadedKey {
   createdAt: Date;
   retiredAt: Date | null;
   publicJwk: JWK;
-  privateKey?: CryptoKey;
+  privateKey?: KeyObject;
 }
 
 /**
@@ -39,7 +40,7 @@ export class KeyStore implements OnModuleInit {
   }
 
   /** The newest active key, for signing. */
-  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+  async signingKey(): Promise<{ kid: string; key: KeyObject }> {
     if (Date.now() - this.loadedAt > RELOAD_MS) await this.load();
     const active = this.keys.filter((k) => k.status === 'ACTIVE').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
     if (!active?.privateKey) throw new Error('no active signing key');
@@ -87,16 +88,15 @@ export class KeyStore implements OnModuleInit {
 
   private async load(): Promise<void> {
     const rows = await this.dataSource.getRepository(SigningKey).find();
-    this.keys = await Promise.all(
-      rows.map(async (r) => ({
-        kid: r.kid,
-        status: r.status,
-        createdAt: r.createdAt,
-        retiredAt: r.retiredAt,
-        publicJwk: JSON.parse(r.publicJwk) as JWK,
-        privateKey: r.status === 'ACTIVE' ? ((await importJWK(JSON.parse(r.privateJwk) as JWK, 'EdDSA')) as CryptoKey) : undefined,
-      })),
-    );
+    this.keys = rows.map((r) => ({
+      kid: r.kid,
+      status: r.status,
+      createdAt: r.createdAt,
+      retiredAt: r.retiredAt,
+      publicJwk: JSON.parse(r.publicJwk) as JWK,
+      // A KeyObject: TokenIssuer signs with node:crypto synchronously (see there).
+      privateKey: r.status === 'ACTIVE' ? createPrivateKey({ key: JSON.parse(r.privateJwk) as JsonWebKey, format: 'jwk' }) : undefined,
+    }));
     this.loadedAt = Date.now();
   }
 }
