@@ -49,7 +49,7 @@ describe('TokenIssuer', () => {
     expect(claims).toMatchObject({ iss: 'shop', aud: 'shop-api', sub: 'user-1', kind: 'user', roles: ['CUSTOMER', 'SELLER'] });
     expect(claims.iat).toBeGreaterThanOrEqual(before);
     expect(claims.nbf).toBe(claims.iat);
-    expect(claims.exp).toBe(claims.iat! + 900);
+    expect(claims.exp).toBe(Number(claims.iat) + 900);
     expect(expiresIn).toBe(900);
     const other = await issuer.forUser('user-1', ['CUSTOMER']);
     expect(decodeJwt(other.token).jti).not.toBe(claims.jti);
@@ -59,7 +59,7 @@ describe('TokenIssuer', () => {
     const { token, expiresIn } = await issuer.forService('order');
     expect((await verifier().verify(token)).actor).toEqual({ kind: 'service', service: 'order' });
     const claims = decodeJwt(token);
-    expect(claims.exp! - claims.iat!).toBe(300);
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(300);
     expect(expiresIn).toBe(300);
   });
 
