@@ -14,6 +14,7 @@ import { cpus } from 'node:os';
 import { PASSWORD_HASH_PARAMS } from '@shop/services/user';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster } from './lib/cluster.js';
+import { expectOk } from './lib/http.js';
 import { type Req, cannon } from './lib/load.js';
 import { cpuSnapshot, infraProcesses } from './lib/procstat.js';
 
@@ -46,10 +47,7 @@ const infraAffinity = new Map(infra.map((w) => [w.pid, affinity(w.pid)]));
 try {
   const api = `${cluster.gateway}/api/v1`;
   const customers = Array.from({ length: 100 }, (_, i) => ({ email: `pinned.${Date.now().toString(36)}.${i}@bench.test`, password: `amber-fjord-${i}-telescope` }));
-  for (const c of customers) {
-    const r = await fetch(`${api}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...c, displayName: 'Pinned' }) });
-    if (r.status !== 201) throw new Error(`register answered ${r.status}: ${await r.text()}`);
-  }
+  for (const c of customers) await expectOk('POST', `${api}/auth/register`, { body: { ...c, displayName: 'Pinned' } });
   const user = cluster.apps.find((a) => a.name === 'user')!;
   pin(user.pid, hashingCpu);
   for (const w of [...cluster.apps.filter((a) => a !== user), ...infra]) pin(w.pid, restCpus);

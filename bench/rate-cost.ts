@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, spawnNode } from '@shop/testing';
 import { root, startCluster } from './lib/cluster.js';
+import { expectOkStarting } from './lib/http.js';
 import { type Flow, openLoop } from './lib/load.js';
 import { type Watched, cpuSnapshot, infraProcesses } from './lib/procstat.js';
 import { USER_MAIN_THREAD } from './lib/report.js';
@@ -31,14 +32,9 @@ try {
   const gateway = cluster.gateway;
   const post = (path: string, body: unknown) => fetch(`${gateway}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const account = { email: 'rate.cost@bench.test', password: 'saffron-glacier-compass-82' };
-  // The user service may still be starting behind the gateway: 502/503 until it answers.
-  for (let attempt = 0; ; attempt++) {
-    const r = await post('/api/v1/auth/register', { ...account, displayName: 'Rate Cost' });
-    if (r.status === 201 || r.status === 409) break;
-    if (attempt === 60) throw new Error(`register answered ${r.status}: ${await r.text()}`);
-    await sleep(2_000);
-  }
-  const { accessToken } = (await (await post('/api/v1/auth/login', account)).json()) as { accessToken: string };
+  // The user service may still be starting behind the gateway.
+  await expectOkStarting('POST', `${gateway}/api/v1/auth/register`, { body: { ...account, displayName: 'Rate Cost' } }, 409);
+  const { accessToken } = (await expectOkStarting('POST', `${gateway}/api/v1/auth/login`, { body: account })) as { accessToken: string };
 
   /** A flow that fails unless the answer has `status`. */
   const expecting =

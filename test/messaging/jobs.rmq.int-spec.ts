@@ -401,8 +401,14 @@ describe('Jobs over RabbitMQ when a consumer process dies mid-job', () => {
     // queue drops the consumer of a closed channel a moment after the close returns (CI once read
     // consumerCount 1 right after it), so wait for that before reading what came back.
     await closeQueue(consumerB);
-    await eventually(async () => (await withChannel((ch) => ch.checkQueue(s.work))).consumerCount === 0, { timeoutMs: 10_000, intervalMs: 25, what: 'consumer gone from the queue' });
-    expect(await withChannel((ch) => ch.checkQueue(s.work))).toMatchObject({ messageCount: 0, consumerCount: 0 });
+    const work = await eventually(
+      async () => {
+        const q = await withChannel((ch) => ch.checkQueue(s.work));
+        return q.consumerCount === 0 ? q : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 25, what: 'consumer gone from the queue' },
+    );
+    expect(work).toMatchObject({ messageCount: 0, consumerCount: 0 });
     expect(await readyCount(s.dlq)).toBe(0);
   });
 });
